@@ -1,0 +1,221 @@
+//! The demo company (株式会社みなと精機): mamori's own invented data, loaded
+//! into an empty database by `mamori demo`. Later modules add their records.
+
+use std::collections::HashMap;
+
+use mamori_domain::Role;
+use mamori_domain::org::{Department, EmploymentType, Lang, Person, RoleAssignment};
+use serde::Deserialize;
+use time::Date;
+use uuid::Uuid;
+
+use crate::auth::{hash_password, new_credential};
+use crate::error::{AppError, AppResult};
+use crate::ports::OrgBatch;
+use crate::{App, DraftExt};
+
+const COMPANY_JSON: &str = include_str!("demo/company.json");
+
+/// The password every demo account signs in with.
+pub const DEMO_PASSWORD: &str = "Mamori#Demo2026";
+
+#[derive(Debug, Deserialize)]
+pub struct DemoCompany {
+    pub company: CompanyName,
+    departments: Vec<DemoDepartment>,
+    people: Vec<DemoPerson>,
+    roles: Vec<DemoRole>,
+    pub demo_sign_ins: Vec<DemoSignIn>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CompanyName {
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoDepartment {
+    code: String,
+    name: String,
+    parent: Option<String>,
+    is_information_systems: bool,
+    is_audit: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoPerson {
+    employee_no: String,
+    name: String,
+    name_kana: String,
+    email: String,
+    employment_type: EmploymentType,
+    department: String,
+    joined_on: Option<Date>,
+    transferred_on: Option<Date>,
+    left_on: Option<Date>,
+    language: Lang,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoRole {
+    employee_no: String,
+    role: Role,
+    department: Option<String>,
+    starts_on: Date,
+    ends_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoSignIn {
+    pub employee_no: String,
+    pub label_ja: String,
+    pub label_en: String,
+}
+
+/// One demo sign-in to print: who, with which e-mail.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub email: String,
+    pub name: String,
+    pub label_ja: String,
+    pub label_en: String,
+}
+
+pub fn demo_company() -> AppResult<DemoCompany> {
+    serde_json::from_str(COMPANY_JSON).map_err(|e| AppError::Internal(format!("demo data: {e}")))
+}
+
+/// Stable ids so that a rebuilt demo has the same links.
+fn demo_id(kind: &str, key: &str) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("mamori-demo/{kind}/{key}").as_bytes(),
+    )
+}
+
+impl App {
+    /// Loads the demo company unless the database already holds people.
+    /// Returns the accounts to print.
+    pub async fn seed_demo(&self) -> AppResult<Vec<DemoAccount>> {
+        let company = demo_company()?;
+        let already = !self.store.all_people().await?.is_empty();
+        if !already {
+            self.insert_demo(&company).await?;
+        }
+        let people = self.store.all_people().await?;
+        let by_no: HashMap<&str, &Person> =
+            people.iter().map(|p| (p.employee_no.as_str(), p)).collect();
+        Ok(company
+            .demo_sign_ins
+            .iter()
+            .filter_map(|s| {
+                by_no.get(s.employee_no.as_str()).map(|p| DemoAccount {
+                    email: p.email.clone(),
+                    name: p.name.clone(),
+                    label_ja: s.label_ja.clone(),
+                    label_en: s.label_en.clone(),
+                })
+            })
+            .collect())
+    }
+
+    async fn insert_demo(&self, c: &DemoCompany) -> AppResult<()> {
+        let dept_id: HashMap<&str, Uuid> = c
+            .departments
+            .iter()
+            .map(|d| (d.code.as_str(), demo_id("department", &d.code)))
+            .collect();
+        let lookup = |code: &str| {
+            dept_id
+                .get(code)
+                .copied()
+                .ok_or_else(|| AppError::Internal(format!("demo: unknown department {code}")))
+        };
+        let mut batch = OrgBatch::default();
+        for d in &c.departments {
+            batch.departments.push(Department {
+                id: lookup(&d.code)?,
+                code: d.code.clone(),
+                name: d.name.clone(),
+                parent_id: d.parent.as_deref().map(lookup).transpose()?,
+                is_information_systems: d.is_information_systems,
+                is_audit: d.is_audit,
+                version: 1,
+            });
+        }
+        // Parents before children.
+        batch.departments.sort_by_key(|d| d.parent_id.is_some());
+        let now = self.now();
+        let hash = hash_password(DEMO_PASSWORD).await?;
+        for p in &c.people {
+            let id = demo_id("person", &p.employee_no);
+            batch.people.push(Person {
+                id,
+                employee_no: p.employee_no.clone(),
+                name: p.name.clone(),
+                name_kana: p.name_kana.clone(),
+                email: p.email.clone(),
+                employment_type: p.employment_type,
+                department_id: Some(lookup(&p.department)?),
+                joined_on: p.joined_on,
+                transferred_on: p.transferred_on,
+                left_on: p.left_on,
+                language: p.language,
+                version: 1,
+            });
+            if p.left_on.is_none() {
+                let mut cred = new_credential(id, now);
+                cred.password_hash = Some(hash.clone());
+                cred.must_change = false;
+                batch.credentials.push(cred);
+            }
+        }
+        for (i, r) in c.roles.iter().enumerate() {
+            batch.assignments.push(RoleAssignment {
+                id: demo_id("role", &format!("{i}-{}-{}", r.employee_no, r.role)),
+                person_id: demo_id("person", &r.employee_no),
+                role: r.role,
+                department_id: r.department.as_deref().map(lookup).transpose()?,
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+            });
+        }
+        let summary = self
+            .draft(None, "demo.seed", "organisation", None)
+            .detail(format!(
+                "{}: {} departments, {} people, {} role assignments",
+                c.company.name,
+                batch.departments.len(),
+                batch.people.len(),
+                batch.assignments.len()
+            ));
+        self.store.insert_batch(&batch, vec![summary]).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_data_parses_and_every_reference_resolves() {
+        let c = demo_company().unwrap_or_else(|e| panic!("{e}"));
+        let codes: Vec<&str> = c.departments.iter().map(|d| d.code.as_str()).collect();
+        assert!(c.people.len() >= 55, "about sixty people");
+        for p in &c.people {
+            assert!(codes.contains(&p.department.as_str()), "{}", p.employee_no);
+        }
+        for r in &c.roles {
+            assert!(c.people.iter().any(|p| p.employee_no == r.employee_no));
+            assert_eq!(
+                r.role.is_departmental(),
+                r.department.is_some(),
+                "{} {}",
+                r.employee_no,
+                r.role
+            );
+        }
+    }
+}

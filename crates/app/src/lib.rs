@@ -1,0 +1,101 @@
+//! mamori's use-cases and the ports they need. Every use-case takes the
+//! acting person, checks what they may do, validates input into domain
+//! types, and writes through a port together with its audit event.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod org;
+pub mod org_import;
+pub mod ports;
+pub mod settings;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use access::{Actor, Permission, Via};
+pub use error::{AppError, AppResult};
+use ports::{AuditDraft, Clock, Store};
+
+/// The application: storage and clock behind ports.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> App {
+        App { store, clock }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> time::Date {
+        // Dates of the organisation are kept in its zone (Asia/Tokyo, UTC+9).
+        self.now().to_offset(ORG_OFFSET).date()
+    }
+
+    /// An audit event by `actor` (None = the system).
+    pub fn draft(
+        &self,
+        actor: Option<&Actor>,
+        action: &str,
+        entity_type: &str,
+        entity_id: Option<String>,
+    ) -> AuditDraft {
+        AuditDraft {
+            occurred_at: self.now(),
+            actor_id: actor.map(Actor::id),
+            actor_label: actor.map(Actor::label).unwrap_or_else(|| "system".into()),
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id,
+            before: None,
+            after: None,
+            detail: None,
+        }
+    }
+}
+
+/// The organisation's time zone offset (Japan has no daylight saving).
+pub const ORG_OFFSET: time::UtcOffset = time::macros::offset!(+9);
+
+/// JSON text of a record for the audit trail.
+pub fn snapshot<T: Serialize>(v: &T) -> Option<String> {
+    serde_json::to_string(v).ok()
+}
+
+trait DraftExt {
+    fn before<T: Serialize>(self, v: &T) -> Self;
+    fn after<T: Serialize>(self, v: &T) -> Self;
+    fn detail(self, d: impl Into<String>) -> Self;
+}
+
+impl DraftExt for AuditDraft {
+    fn before<T: Serialize>(mut self, v: &T) -> Self {
+        self.before = snapshot(v);
+        self
+    }
+    fn after<T: Serialize>(mut self, v: &T) -> Self {
+        self.after = snapshot(v);
+        self
+    }
+    fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+}

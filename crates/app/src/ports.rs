@@ -1,0 +1,319 @@
+//! Ports: what the use-cases need from the outside world. The store crate
+//! implements the repositories on SQLite and PostgreSQL; tests may swap the
+//! clock. Every mutating method takes the audit event to append in the same
+//! transaction, so no change is ever stored without its trail.
+
+use async_trait::async_trait;
+use mamori_domain::audit::AuditEvent;
+use mamori_domain::org::{Department, EmploymentType, Person, RoleAssignment};
+use mamori_domain::settings::SecuritySettings;
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The time, injected so rules are tested to the minute.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real clock, truncated to microseconds (what both databases keep).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        mamori_domain::audit::to_micros(OffsetDateTime::now_utc())
+    }
+}
+
+/// A storage failure the use-cases can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value already exists; names the field (`email`, `employee_no`, `code`).
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    /// Someone else changed the record since it was read (optimistic lock).
+    #[error("stale version")]
+    Stale,
+    /// The record is still referenced by others.
+    #[error("in use")]
+    InUse,
+    #[error("storage: {0}")]
+    Other(String),
+}
+
+/// An audit event before the chain gives it its number and hashes.
+#[derive(Debug, Clone)]
+pub struct AuditDraft {
+    pub occurred_at: OffsetDateTime,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A page of a list, in a stable order, with the cursor for the next one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    pub department_id: Option<Uuid>,
+    pub employment_type: Option<EmploymentType>,
+    /// Matches 氏名, ふりがな, e-mail or 社員番号 (contains).
+    pub text: Option<String>,
+    /// When set, only people who have not left by this date.
+    pub active_on: Option<time::Date>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub person_id: Option<Uuid>,
+    pub role: Option<mamori_domain::Role>,
+    pub department_id: Option<Uuid>,
+    /// Only those active on this date.
+    pub active_on: Option<time::Date>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Events with a sequence number below this (newest first paging).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+/// The sign-in state of a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub person_id: Uuid,
+    pub password_hash: Option<String>,
+    pub must_change: bool,
+    pub password_changed_at: OffsetDateTime,
+    pub failed_count: i64,
+    pub locked: bool,
+    pub locked_until: Option<OffsetDateTime>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub token_hash: String,
+    pub person_id: Uuid,
+    pub mfa_pending: bool,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiTokenRecord {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub label: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub scopes: String,
+    pub expires_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PasswordResetRecord {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub reset_by: Uuid,
+    pub identity_method: String,
+    pub identity_note: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// 委員長 unavailable: who deputises, why, from when to when (POL-8.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delegation {
+    pub id: Uuid,
+    pub role: mamori_domain::Role,
+    pub absent_person_id: Uuid,
+    pub deputy_person_id: Uuid,
+    pub reason: String,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: Option<OffsetDateTime>,
+    pub created_by: Uuid,
+    pub created_at: OffsetDateTime,
+}
+
+/// Departments and people to write in one go (CSV import, demo).
+#[derive(Debug, Clone, Default)]
+pub struct OrgBatch {
+    pub departments: Vec<Department>,
+    pub people: Vec<Person>,
+    /// Existing people with new values; `version` is the new version.
+    pub updated_people: Vec<Person>,
+    pub assignments: Vec<RoleAssignment>,
+    pub credentials: Vec<Credential>,
+}
+
+#[async_trait]
+pub trait OrgRepo: Send + Sync {
+    async fn departments(&self) -> Result<Vec<Department>, StoreError>;
+    async fn department(&self, id: Uuid) -> Result<Department, StoreError>;
+    async fn insert_department(&self, d: &Department, audit: AuditDraft) -> Result<(), StoreError>;
+    /// Updates when the stored version is `d.version - 1`.
+    async fn update_department(&self, d: &Department, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn delete_department(
+        &self,
+        id: Uuid,
+        version: i64,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+
+    async fn people(&self, f: &PersonFilter) -> Result<Page<Person>, StoreError>;
+    async fn all_people(&self) -> Result<Vec<Person>, StoreError>;
+    async fn person(&self, id: Uuid) -> Result<Person, StoreError>;
+    async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    async fn insert_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn update_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
+
+    async fn assignments(&self, f: &AssignmentFilter) -> Result<Vec<RoleAssignment>, StoreError>;
+    async fn assignment(&self, id: Uuid) -> Result<RoleAssignment, StoreError>;
+    async fn insert_assignment(
+        &self,
+        a: &RoleAssignment,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn update_assignment(
+        &self,
+        a: &RoleAssignment,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+
+    /// Inserts everything or nothing; one audit event per record plus the summary.
+    async fn insert_batch(&self, b: &OrgBatch, audits: Vec<AuditDraft>) -> Result<(), StoreError>;
+
+    async fn delegations(&self) -> Result<Vec<Delegation>, StoreError>;
+    async fn insert_delegation(&self, d: &Delegation, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn end_delegation(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait AuthRepo: Send + Sync {
+    async fn credential(&self, person_id: Uuid) -> Result<Option<Credential>, StoreError>;
+    /// People who have an enabled credential.
+    async fn people_who_can_sign_in(&self) -> Result<Vec<Uuid>, StoreError>;
+    /// Writes the whole credential; `audit` may be None for routine counters.
+    async fn save_credential(
+        &self,
+        c: &Credential,
+        audit: Option<AuditDraft>,
+    ) -> Result<(), StoreError>;
+    async fn password_history(&self, person_id: Uuid, last: u32)
+    -> Result<Vec<String>, StoreError>;
+    /// Saves the credential with its new password and remembers the hash.
+    async fn set_password(
+        &self,
+        c: &Credential,
+        history_id: Uuid,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn record_reset(
+        &self,
+        c: &Credential,
+        history_id: Uuid,
+        r: &PasswordResetRecord,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+
+    async fn replace_recovery_codes(
+        &self,
+        person_id: Uuid,
+        hashes: &[String],
+    ) -> Result<(), StoreError>;
+    /// Marks an unused code with this hash as used; true when one was.
+    async fn use_recovery_code(
+        &self,
+        person_id: Uuid,
+        hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    async fn unused_recovery_codes(&self, person_id: Uuid) -> Result<i64, StoreError>;
+
+    async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError>;
+    async fn session_by_hash(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn touch_session(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+    async fn complete_mfa(&self, id: Uuid) -> Result<(), StoreError>;
+    async fn delete_session(&self, id: Uuid) -> Result<(), StoreError>;
+    async fn delete_sessions_of(&self, person_id: Uuid) -> Result<u64, StoreError>;
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+
+    async fn insert_token(&self, t: &ApiTokenRecord, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>, StoreError>;
+    async fn tokens_of(&self, person_id: Uuid) -> Result<Vec<ApiTokenRecord>, StoreError>;
+    async fn revoke_token(
+        &self,
+        id: Uuid,
+        person_id: Uuid,
+        at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn mark_token_used(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Counts an attempt from `address` in the minute window; returns the count so far.
+    async fn count_sign_in_attempt(
+        &self,
+        address: &str,
+        window_start: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+}
+
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    async fn append(&self, audit: AuditDraft) -> Result<AuditEvent, StoreError>;
+    async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Events in chain order from `after_seq` (exclusive), `limit` at a time.
+    async fn chain_batch(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+    async fn head(&self) -> Result<(i64, String), StoreError>;
+}
+
+#[async_trait]
+pub trait SettingsRepo: Send + Sync {
+    async fn security_settings(&self) -> Result<SecuritySettings, StoreError>;
+    async fn save_security_settings(
+        &self,
+        s: &SecuritySettings,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Database reachable?
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Everything the app needs from storage.
+pub trait Store: OrgRepo + AuthRepo + AuditRepo + SettingsRepo {}
+impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo> Store for T {}

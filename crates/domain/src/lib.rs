@@ -1,0 +1,20 @@
+//! mamori's pure domain: the policy's roles, the organisation, the password
+//! rules of SYS-4.1.5, the organisation health rules (POL-7, POL-8) and the
+//! audit hash chain. Nothing here does IO; time comes in as an argument.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+pub mod audit;
+pub mod health;
+pub mod org;
+pub mod password;
+pub mod roles;
+pub mod settings;
+
+pub use org::FieldErrorExt;
+pub use roles::Role;

@@ -1,0 +1,169 @@
+//! The audit chain in the database: appended in the caller's transaction,
+//! numbered and linked under the lock of the single `audit_head` row, so
+//! several nodes on one PostgreSQL database still form one chain.
+
+use async_trait::async_trait;
+use mamori_app::ports::{AuditDraft, AuditFilter, AuditRepo, StoreError};
+use mamori_domain::audit::AuditEvent;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::SqlStore;
+use crate::db::Tx;
+use crate::sql::Stmt;
+
+#[derive(sqlx::FromRow)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    occurred_at: OffsetDateTime,
+    actor_id: Option<Uuid>,
+    actor_label: String,
+    action: String,
+    entity_type: String,
+    entity_id: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+    detail: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<EventRow> for AuditEvent {
+    fn from(r: EventRow) -> AuditEvent {
+        AuditEvent {
+            seq: r.seq,
+            occurred_at: r.occurred_at,
+            actor_id: r.actor_id,
+            actor_label: r.actor_label,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            before: r.before,
+            after: r.after,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "seq, occurred_at, actor_id, actor_label, action, entity_type, entity_id, before, after, detail, prev_hash, hash";
+
+/// Appends one event inside `tx`.
+pub(crate) async fn append_in(tx: &mut Tx, d: AuditDraft) -> Result<AuditEvent, StoreError> {
+    let head: Head = tx
+        .fetch_one(&Stmt::new(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        ))
+        .await?;
+    let event = AuditEvent {
+        seq: 0,
+        occurred_at: d.occurred_at,
+        actor_id: d.actor_id,
+        actor_label: d.actor_label,
+        action: d.action,
+        entity_type: d.entity_type,
+        entity_id: d.entity_id,
+        before: d.before,
+        after: d.after,
+        detail: d.detail,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+    .seal(head.seq, &head.hash);
+    tx.execute(
+        &Stmt::new(&format!(
+            "INSERT INTO audit_events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(event.seq)
+        .bind(event.occurred_at)
+        .bind(event.actor_id)
+        .bind(event.actor_label.as_str())
+        .bind(event.action.as_str())
+        .bind(event.entity_type.as_str())
+        .bind(event.entity_id.clone())
+        .bind(event.before.clone())
+        .bind(event.after.clone())
+        .bind(event.detail.clone())
+        .bind(event.prev_hash.as_str())
+        .bind(event.hash.as_str()),
+    )
+    .await?;
+    tx.execute(&Stmt::new("UPDATE audit_head SET hash = ? WHERE id = 1").bind(event.hash.as_str()))
+        .await?;
+    Ok(event)
+}
+
+#[async_trait]
+impl AuditRepo for SqlStore {
+    async fn append(&self, audit: AuditDraft) -> Result<AuditEvent, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let e = append_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut s = Stmt::new(&format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1"));
+        if let Some(a) = &f.action {
+            s = s
+                .push_bind(" AND action LIKE ?", format!("{}%", escape_like(a)))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(t) = &f.entity_type {
+            s = s.push_bind(" AND entity_type = ?", t.as_str());
+        }
+        if let Some(id) = &f.entity_id {
+            s = s.push_bind(" AND entity_id = ?", id.as_str());
+        }
+        if let Some(a) = f.actor_id {
+            s = s.push_bind(" AND actor_id = ?", a);
+        }
+        if let Some(t) = f.from {
+            s = s.push_bind(" AND occurred_at >= ?", t);
+        }
+        if let Some(t) = f.until {
+            s = s.push_bind(" AND occurred_at < ?", t);
+        }
+        if let Some(b) = f.before_seq {
+            s = s.push_bind(" AND seq < ?", b);
+        }
+        s = s.push_bind(
+            " ORDER BY seq DESC LIMIT ?",
+            i64::from(f.limit.clamp(1, 1000)),
+        );
+        let rows: Vec<EventRow> = self.db.fetch_all(&s).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn chain_batch(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
+        let s = Stmt::new(&format!(
+            "SELECT {COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after_seq)
+        .bind(i64::from(limit));
+        let rows: Vec<EventRow> = self.db.fetch_all(&s).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn head(&self) -> Result<(i64, String), StoreError> {
+        let h: Head = self
+            .db
+            .fetch_one(&Stmt::new("SELECT seq, hash FROM audit_head WHERE id = 1"))
+            .await?;
+        Ok((h.seq, h.hash))
+    }
+}
+
+/// Escapes LIKE wildcards in user text.
+pub(crate) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

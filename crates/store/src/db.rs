@@ -1,0 +1,278 @@
+//! Connecting, migrating and transactions on either engine.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use mamori_app::ports::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+use crate::sql::{Exec, Row, Stmt};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A database: SQLite keeps one writer connection (so writes queue instead
+/// of failing busy) and a pool of readers; PostgreSQL one pool.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Opens `sqlite://PATH` (created if missing) or `postgres://…`.
+pub async fn connect(url: &str) -> Result<Db, StoreError> {
+    if url.starts_with("sqlite:") {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(other)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(other)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(false))
+            .await
+            .map_err(other)?;
+        Ok(Db::Sqlite { read, write })
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let opts = PgConnectOptions::from_str(url).map_err(other)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(other)?;
+        Ok(Db::Postgres(pool))
+    } else {
+        Err(StoreError::Other(format!(
+            "unsupported database URL (use sqlite://PATH or postgres://…): {}",
+            redact_url(url)
+        )))
+    }
+}
+
+/// Applies the engine's migrations.
+pub async fn migrate(db: &Db) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await.map_err(other),
+        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await.map_err(other),
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn other<E: std::fmt::Display>(e: E) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+/// Maps an engine error to what the app can act on.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(d) => {
+            let msg = format!("{} {}", d.message(), d.constraint().unwrap_or_default());
+            if d.is_unique_violation() {
+                for field in ["employee_no", "email", "token_hash", "code"] {
+                    if msg.contains(field) {
+                        return StoreError::Duplicate(field);
+                    }
+                }
+                StoreError::Duplicate("id")
+            } else if d.is_foreign_key_violation() {
+                StoreError::InUse
+            } else {
+                StoreError::Other(e.to_string())
+            }
+        }
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+/// A transaction on either engine.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(t) => Exec::SqliteTx(t),
+            Tx::Postgres(t) => Exec::PgTx(t),
+        }
+    }
+    pub async fn execute(&mut self, s: &Stmt) -> Result<u64, StoreError> {
+        self.exec().execute(s).await.map_err(map_err)
+    }
+    pub async fn fetch_one<T: Row>(&mut self, s: &Stmt) -> Result<T, StoreError> {
+        self.exec().fetch_one(s).await.map_err(map_err)
+    }
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await.map_err(map_err),
+            Tx::Postgres(t) => t.commit().await.map_err(map_err),
+        }
+    }
+}
+
+impl Db {
+    pub fn kind(&self) -> DbKind {
+        match self {
+            Db::Sqlite { .. } => DbKind::Sqlite,
+            Db::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    pub(crate) fn reader(&self) -> Exec<'_> {
+        match self {
+            Db::Sqlite { read, .. } => Exec::SqlitePool(read),
+            Db::Postgres(p) => Exec::PgPool(p),
+        }
+    }
+
+    pub(crate) fn writer(&self) -> Exec<'_> {
+        match self {
+            Db::Sqlite { write, .. } => Exec::SqlitePool(write),
+            Db::Postgres(p) => Exec::PgPool(p),
+        }
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await.map_err(map_err)?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await.map_err(map_err)?),
+        })
+    }
+
+    pub(crate) async fn fetch_all<T: Row>(&self, s: &Stmt) -> Result<Vec<T>, StoreError> {
+        self.reader().fetch_all(s).await.map_err(map_err)
+    }
+    pub(crate) async fn fetch_optional<T: Row>(&self, s: &Stmt) -> Result<Option<T>, StoreError> {
+        self.reader().fetch_optional(s).await.map_err(map_err)
+    }
+    pub(crate) async fn fetch_one<T: Row>(&self, s: &Stmt) -> Result<T, StoreError> {
+        self.reader().fetch_one(s).await.map_err(map_err)
+    }
+    /// A single statement outside a transaction (counters, touches).
+    pub(crate) async fn execute(&self, s: &Stmt) -> Result<u64, StoreError> {
+        self.writer().execute(s).await.map_err(map_err)
+    }
+
+    /// Copies the live database to `path` (SQLite `VACUUM INTO`).
+    pub async fn backup_sqlite(&self, path: &str) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite { write, .. } => sqlx::query::<Sqlite>(sqlx::AssertSqlSafe(format!(
+                "VACUUM INTO '{}'",
+                path.replace('\'', "''")
+            )))
+            .execute(write)
+            .await
+            .map(|_| ())
+            .map_err(map_err),
+            Db::Postgres(_) => Err(StoreError::Other(
+                "use pg_dump to back up PostgreSQL".into(),
+            )),
+        }
+    }
+
+    /// The user tables and their columns, for the migration parity test.
+    pub async fn schema(&self) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Col {
+            table_name: String,
+            column_name: String,
+        }
+        let stmt = match self {
+            Db::Sqlite { .. } => Stmt::new(
+                "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+                 AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' ORDER BY 1, 2",
+            ),
+            Db::Postgres(_) => Stmt::new(
+                "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY 1, 2",
+            ),
+        };
+        let cols: Vec<Col> = self.fetch_all(&stmt).await?;
+        Ok(cols
+            .into_iter()
+            .map(|c| (c.table_name, c.column_name))
+            .collect())
+    }
+
+    /// Applied migration versions.
+    pub async fn migration_versions(&self) -> Result<Vec<i64>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct V {
+            version: i64,
+        }
+        let v: Vec<V> = self
+            .fetch_all(&Stmt::new(
+                "SELECT version FROM _sqlx_migrations ORDER BY version",
+            ))
+            .await?;
+        Ok(v.into_iter().map(|v| v.version).collect())
+    }
+
+    /// The versions each engine's migration folder defines.
+    pub fn defined_migrations(kind: DbKind) -> Vec<(i64, String)> {
+        let m = match kind {
+            DbKind::Sqlite => &SQLITE_MIGRATIONS,
+            DbKind::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/mamori"),
+            "postgres://app:***@db:5432/mamori"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/mamori.db"),
+            "sqlite://data/mamori.db"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! mamori's database: one `Db` over SQLite (embedded, one node) or
+//! PostgreSQL (several nodes), the migrations of both, and the repositories
+//! the app's ports name. Every change is written with its audit event in one
+//! transaction.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+mod audit;
+mod auth;
+mod db;
+mod org;
+mod settings;
+pub mod sql;
+
+pub use db::{Db, DbKind, connect, migrate};
+
+/// The repositories on one database.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) db: Db,
+}
+
+impl SqlStore {
+    pub fn new(db: Db) -> SqlStore {
+        SqlStore { db }
+    }
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}

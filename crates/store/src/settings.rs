@@ -1,0 +1,70 @@
+//! Organisation settings, stored as JSON per key.
+
+use async_trait::async_trait;
+use mamori_app::ports::{AuditDraft, SettingsRepo, StoreError};
+use mamori_domain::settings::SecuritySettings;
+
+use crate::SqlStore;
+use crate::audit::append_in;
+use crate::db::other;
+use crate::sql::Stmt;
+
+const SECURITY_KEY: &str = "security";
+
+#[derive(sqlx::FromRow)]
+struct ValueRow {
+    value: String,
+}
+
+#[async_trait]
+impl SettingsRepo for SqlStore {
+    async fn security_settings(&self) -> Result<SecuritySettings, StoreError> {
+        let row: Option<ValueRow> = self
+            .db
+            .fetch_optional(
+                &Stmt::new("SELECT value FROM settings WHERE key = ?").bind(SECURITY_KEY),
+            )
+            .await?;
+        match row {
+            Some(r) => serde_json::from_str(&r.value).map_err(other),
+            None => Ok(SecuritySettings::default()),
+        }
+    }
+
+    async fn save_security_settings(
+        &self,
+        s: &SecuritySettings,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_string(s).map_err(other)?;
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(SECURITY_KEY)
+            .bind(value)
+            .bind(audit.occurred_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct One {
+            one: i64,
+        }
+        let o: One = self
+            .db
+            .fetch_one(&Stmt::new("SELECT CAST(1 AS BIGINT) AS one"))
+            .await?;
+        if o.one == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Other("ping".into()))
+        }
+    }
+}

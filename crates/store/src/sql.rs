@@ -1,0 +1,245 @@
+//! One SQL text for both engines. Statements are written with `?`
+//! placeholders and typed arguments; for PostgreSQL the placeholders become
+//! `$1…$n`, and values are encoded so that both engines store and compare
+//! them the same way (fixed-width UTC text for SQLite timestamps).
+
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// A bound value.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Uuid(Option<Uuid>),
+    Text(Option<String>),
+    I64(Option<i64>),
+    Bool(Option<bool>),
+    Ts(Option<OffsetDateTime>),
+    Date(Option<Date>),
+}
+
+macro_rules! arg_from {
+    ($t:ty, $v:ident) => {
+        impl From<$t> for Arg {
+            fn from(x: $t) -> Arg {
+                Arg::$v(Some(x.into()))
+            }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(x: Option<$t>) -> Arg {
+                Arg::$v(x.map(Into::into))
+            }
+        }
+    };
+}
+arg_from!(Uuid, Uuid);
+arg_from!(String, Text);
+arg_from!(&str, Text);
+arg_from!(i64, I64);
+arg_from!(bool, Bool);
+arg_from!(OffsetDateTime, Ts);
+arg_from!(Date, Date);
+
+impl From<&String> for Arg {
+    fn from(x: &String) -> Arg {
+        Arg::Text(Some(x.clone()))
+    }
+}
+
+/// A statement: SQL with `?` placeholders and its arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Stmt {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Stmt {
+    pub fn new(sql: &str) -> Stmt {
+        Stmt {
+            sql: sql.to_string(),
+            args: Vec::new(),
+        }
+    }
+    /// Adds an argument for the next `?`.
+    pub fn bind(mut self, a: impl Into<Arg>) -> Stmt {
+        self.args.push(a.into());
+        self
+    }
+    /// Appends SQL text (a fixed fragment written in our code, never input).
+    pub fn push(mut self, sql: &str) -> Stmt {
+        self.sql.push_str(sql);
+        self
+    }
+    /// Appends SQL text with one argument for its `?`.
+    pub fn push_bind(mut self, sql: &str, a: impl Into<Arg>) -> Stmt {
+        self.sql.push_str(sql);
+        self.args.push(a.into());
+        self
+    }
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    fn sqlite_query(&self) -> Query<'static, Sqlite, SqliteArguments> {
+        let mut q = sqlx::query::<Sqlite>(AssertSqlSafe(self.sql.clone()));
+        for a in &self.args {
+            q = match a.clone() {
+                Arg::Uuid(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::I64(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Ts(v) => q.bind(v.map(sqlite_timestamp)),
+                Arg::Date(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    fn pg_query(&self) -> Query<'static, Postgres, PgArguments> {
+        let mut q = sqlx::query::<Postgres>(AssertSqlSafe(numbered_placeholders(&self.sql)));
+        for a in &self.args {
+            q = match a.clone() {
+                Arg::Uuid(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::I64(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Ts(v) => q.bind(v),
+                Arg::Date(v) => q.bind(v),
+            };
+        }
+        q
+    }
+}
+
+/// SQLite keeps timestamps as fixed-width UTC text so that they sort.
+pub fn sqlite_timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// `?` → `$n`, leaving quoted text and identifiers alone.
+pub fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    let mut quote: Option<char> = None;
+    for c in sql.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some(_), c) => out.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '?') => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            (None, c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// A row type both engines can decode.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// Runs statements on a pool or inside a transaction, on either engine.
+pub(crate) enum Exec<'a> {
+    SqlitePool(&'a sqlx::SqlitePool),
+    PgPool(&'a sqlx::PgPool),
+    SqliteTx(&'a mut sqlx::Transaction<'static, Sqlite>),
+    PgTx(&'a mut sqlx::Transaction<'static, Postgres>),
+}
+
+impl Exec<'_> {
+    pub async fn execute(&mut self, s: &Stmt) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Exec::SqlitePool(p) => s.sqlite_query().execute(*p).await?.rows_affected(),
+            Exec::PgPool(p) => s.pg_query().execute(*p).await?.rows_affected(),
+            Exec::SqliteTx(tx) => s.sqlite_query().execute(&mut ***tx).await?.rows_affected(),
+            Exec::PgTx(tx) => s.pg_query().execute(&mut ***tx).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: Row>(&mut self, s: &Stmt) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Exec::SqlitePool(p) => rows_to(s.sqlite_query().fetch_all(*p).await?),
+            Exec::PgPool(p) => rows_to(s.pg_query().fetch_all(*p).await?),
+            Exec::SqliteTx(tx) => rows_to(s.sqlite_query().fetch_all(&mut ***tx).await?),
+            Exec::PgTx(tx) => rows_to(s.pg_query().fetch_all(&mut ***tx).await?),
+        }
+    }
+
+    pub async fn fetch_optional<T: Row>(&mut self, s: &Stmt) -> Result<Option<T>, sqlx::Error> {
+        let row = match self {
+            Exec::SqlitePool(p) => s
+                .sqlite_query()
+                .fetch_optional(*p)
+                .await?
+                .map(|r| T::from_row(&r)),
+            Exec::PgPool(p) => s
+                .pg_query()
+                .fetch_optional(*p)
+                .await?
+                .map(|r| T::from_row(&r)),
+            Exec::SqliteTx(tx) => s
+                .sqlite_query()
+                .fetch_optional(&mut ***tx)
+                .await?
+                .map(|r| T::from_row(&r)),
+            Exec::PgTx(tx) => s
+                .pg_query()
+                .fetch_optional(&mut ***tx)
+                .await?
+                .map(|r| T::from_row(&r)),
+        };
+        row.transpose()
+    }
+
+    pub async fn fetch_one<T: Row>(&mut self, s: &Stmt) -> Result<T, sqlx::Error> {
+        self.fetch_optional(s)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+fn rows_to<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: Vec<R>) -> Result<Vec<T>, sqlx::Error> {
+    rows.iter().map(T::from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        assert_eq!(
+            numbered_placeholders("SELECT '?' , \"a?\" FROM t WHERE a = ? AND b IN (?, ?)"),
+            "SELECT '?' , \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)"
+        );
+    }
+
+    #[test]
+    fn sqlite_timestamps_are_fixed_width() {
+        let t = time::macros::datetime!(2026-11-26 19:00:00 +09:00);
+        assert_eq!(sqlite_timestamp(t), "2026-11-26T10:00:00.000000Z");
+    }
+}
