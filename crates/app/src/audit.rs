@@ -10,7 +10,7 @@ use crate::ports::AuditFilter;
 use crate::{App, DraftExt};
 
 /// The outcome of walking the chain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub checked: u64,
     pub head_seq: i64,

@@ -441,7 +441,7 @@ impl App {
         if !accepted {
             self.record_failure(person, &mut cred, &settings, "second factor")
                 .await?;
-            return Err(AppError::field("code", "invalid_code"));
+            return Err(AppError::field("code", "wrong_code"));
         }
         cred.failed_count = 0;
         self.store.save_credential(&cred, None).await?;
@@ -558,7 +558,7 @@ impl App {
         let totp = build_totp(&secret, &actor.person.email)?;
         let step = totp
             .check(&normalise_code(code), unix(self.now()))
-            .ok_or_else(|| AppError::field("code", "invalid_code"))?;
+            .ok_or_else(|| AppError::field("code", "wrong_code"))?;
         cred.totp_enabled = true;
         cred.totp_last_step = Some(i64::try_from(step).unwrap_or(i64::MAX));
         let codes: Vec<String> = (0..RECOVERY_CODES)
@@ -951,5 +951,129 @@ mod tests {
         let h = hash_password("Mamori#2026").await.unwrap_or_default();
         assert!(verify_password("Mamori#2026", &h).await);
         assert!(!verify_password("mamori#2026", &h).await);
+    }
+}
+
+/// The actor for maintenance commands run on the server itself (`mamori org
+/// import`, `mamori user create`): full rights, recorded as "mamori CLI".
+pub fn system_actor(today: time::Date) -> Actor {
+    let person = Person {
+        id: Uuid::nil(),
+        employee_no: "-".into(),
+        name: "mamori CLI".into(),
+        name_kana: String::new(),
+        email: "cli@localhost".into(),
+        employment_type: mamori_domain::org::EmploymentType::Regular,
+        department_id: None,
+        joined_on: None,
+        transferred_on: None,
+        left_on: None,
+        language: Lang::En,
+        version: 0,
+    };
+    let assignments = [Role::Administrator, Role::Secretariat]
+        .into_iter()
+        .map(|role| mamori_domain::org::RoleAssignment {
+            id: Uuid::nil(),
+            person_id: Uuid::nil(),
+            role,
+            department_id: None,
+            starts_on: today,
+            ends_on: None,
+        })
+        .collect();
+    Actor {
+        person,
+        assignments,
+        acting_roles: vec![],
+        via: Via::Cli,
+    }
+}
+
+/// A role to give a new user: company-wide, or for a department by code.
+#[derive(Debug, Clone)]
+pub struct NewUserRole {
+    pub role: Role,
+    pub department_code: Option<String>,
+}
+
+impl App {
+    /// Creates a person who can sign in (`mamori user create`): the password
+    /// must meet the rules and is changed at first sign-in.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        roles: &[NewUserRole],
+        password: &str,
+    ) -> AppResult<Person> {
+        let system = system_actor(self.today());
+        let email = mamori_domain::org::Email::parse(email)?;
+        if self.store.person_by_email(email.as_str()).await?.is_some() {
+            return Err(AppError::field("email", "duplicate"));
+        }
+        let departments = self.store.departments().await?;
+        let mut resolved = Vec::new();
+        for r in roles {
+            let dept = match &r.department_code {
+                Some(code) => Some(
+                    departments
+                        .iter()
+                        .find(|d| &d.code == code)
+                        .map(|d| d.id)
+                        .ok_or_else(|| AppError::field("department_id", "unknown_department"))?,
+                ),
+                None => None,
+            };
+            mamori_domain::org::validate_assignment(r.role, dept, self.today(), None)?;
+            resolved.push((r.role, dept));
+        }
+        let settings = self.store.security_settings().await?;
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        password::check_composition(password, local, &settings).map_err(problems_to_error)?;
+        let person = Person {
+            id: Uuid::now_v7(),
+            employee_no: format!("U{}", &Uuid::now_v7().simple().to_string()[20..28]),
+            name: mamori_domain::org::required_text("name", name, 100)?,
+            name_kana: String::new(),
+            email: email.as_str().to_string(),
+            employment_type: mamori_domain::org::EmploymentType::Regular,
+            department_id: None,
+            joined_on: Some(self.today()),
+            transferred_on: None,
+            left_on: None,
+            language: Lang::Ja,
+            version: 1,
+        };
+        let d = self
+            .draft(
+                Some(&system),
+                "person.create",
+                "person",
+                Some(person.id.to_string()),
+            )
+            .after(&person);
+        self.store.insert_person(&person, d).await?;
+        for (role, dept) in resolved {
+            let a = mamori_domain::org::RoleAssignment {
+                id: Uuid::now_v7(),
+                person_id: person.id,
+                role,
+                department_id: dept,
+                starts_on: self.today(),
+                ends_on: None,
+            };
+            let d = self
+                .draft(
+                    Some(&system),
+                    "role.assign",
+                    "role_assignment",
+                    Some(a.id.to_string()),
+                )
+                .after(&a);
+            self.store.insert_assignment(&a, d).await?;
+        }
+        self.set_initial_password(person.id, password, true).await?;
+        Ok(person)
     }
 }

@@ -21,7 +21,7 @@ use crate::ports::{AssignmentFilter, Credential, Delegation, Page, PersonFilter}
 use crate::{App, DraftExt};
 
 /// A department as entered in a form or API call.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DepartmentInput {
     pub code: String,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct DepartmentInput {
 }
 
 /// A person as entered in a form or API call; dates as `YYYY-MM-DD`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PersonInput {
     pub employee_no: String,
     pub name: String,
@@ -52,7 +52,7 @@ pub struct PersonInput {
 }
 
 /// A role to give someone.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AssignmentInput {
     pub person_id: Uuid,
     pub role: String,
@@ -220,6 +220,12 @@ impl App {
     pub async fn people(&self, actor: &Actor, filter: PersonFilter) -> AppResult<Page<Person>> {
         actor.require(Permission::ViewOrg)?;
         Ok(self.store.people(&filter).await?)
+    }
+
+    /// Everyone, for name look-ups in lists.
+    pub async fn all_people(&self, actor: &Actor) -> AppResult<Vec<Person>> {
+        actor.require(Permission::ViewOrg)?;
+        Ok(self.store.all_people().await?)
     }
 
     pub async fn person_detail(&self, actor: &Actor, id: Uuid) -> AppResult<PersonDetail> {

@@ -135,9 +135,13 @@ pub struct ApiTokenRecord {
     #[serde(skip)]
     pub token_hash: String,
     pub scopes: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
@@ -152,16 +156,19 @@ pub struct PasswordResetRecord {
 }
 
 /// 委員長 unavailable: who deputises, why, from when to when (POL-8.5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Delegation {
     pub id: Uuid,
     pub role: mamori_domain::Role,
     pub absent_person_id: Uuid,
     pub deputy_person_id: Uuid,
     pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub ends_at: Option<OffsetDateTime>,
     pub created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -1,1 +1,471 @@
-fn main() {}
+//! `mamori`: the server, the background work and the command line in one
+//! binary. Errors here are `anyhow`; below, each layer has its own.
+
+mod config;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use mamori_app::App;
+use mamori_app::auth::{NewUserRole, system_actor};
+use mamori_app::ports::SystemClock;
+use mamori_domain::Role;
+use mamori_store::{SqlStore, connect, migrate};
+
+use config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "mamori",
+    version,
+    about = "mamori (守り): ISMS operations platform"
+)]
+struct Cli {
+    /// Configuration file (default: ./mamori.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://… (also MAMORI_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a ready demo company on an embedded SQLite file.
+    Demo {
+        /// Where the demo database lives (DIR/mamori.db, reused when started again).
+        #[arg(long, default_value = "mamori-demo")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Serve mamori (production): configuration file and MAMORI_* variables.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+        /// Do not apply migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The organisation.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// List the roles with their identifiers.
+    Roles,
+    /// Copy a SQLite database while it is in use (VACUUM INTO).
+    Backup {
+        /// The file to write.
+        target: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first broken event.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a person who can sign in; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A role id (see `mamori roles`); departmental roles as ROLE:DEPTCODE.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Read the initial password from standard input (changed at first sign-in).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token for a person; prints it once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        valid_days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Import departments and people from HR's CSV (UTF-8 or Shift_JIS).
+    Import {
+        file: PathBuf,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(url: &str, run_migrations: bool) -> anyhow::Result<App> {
+    let db = connect(url)
+        .await
+        .with_context(|| format!("opening {}", mamori_store::redact_url(url)))?;
+    if run_migrations {
+        migrate(&db).await.context("applying migrations")?;
+    }
+    Ok(App::new(Arc::new(SqlStore::new(db)), Arc::new(SystemClock)))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        cfg.database_url = url;
+    }
+    match cli.command {
+        Command::Demo { data_dir, listen } => demo(cfg, data_dir, listen).await,
+        Command::Serve { listen, no_migrate } => {
+            init_logging(cfg.log_format == "json");
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            cfg.check()?;
+            let app = open(&cfg.database_url, !no_migrate).await?;
+            tracing::info!(config = ?cfg, "starting");
+            serve(app, &cfg, None).await
+        }
+        Command::Migrate => {
+            open(&cfg.database_url, true).await?;
+            println!(
+                "migrations applied to {}",
+                mamori_store::redact_url(&cfg.database_url)
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = open(&cfg.database_url, false).await?;
+            let started = std::time::Instant::now();
+            let v = app
+                .verify_audit_chain()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match v.broken {
+                None => {
+                    println!(
+                        "audit chain intact: {} events verified in {:.2}s; head #{} {}",
+                        v.checked,
+                        started.elapsed().as_secs_f64(),
+                        v.head_seq,
+                        v.head_hash
+                    );
+                    Ok(())
+                }
+                Some(b) => {
+                    eprintln!(
+                        "audit chain BROKEN at event #{}: {b}",
+                        v.broken_seq.unwrap_or_default()
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    roles,
+                    password_stdin,
+                },
+        } => {
+            let app = open(&cfg.database_url, true).await?;
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let roles = roles
+                .iter()
+                .map(|r| parse_role(r))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let p = app
+                .create_user(&email, &name, &roles, password)
+                .await
+                .map_err(describe)?;
+            println!(
+                "created {} <{}> ({}); the password must be changed at first sign-in",
+                p.name, p.email, p.id
+            );
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    valid_days,
+                },
+        } => {
+            let app = open(&cfg.database_url, true).await?;
+            let actor = app
+                .cli_actor(&email)
+                .await
+                .map_err(|_| anyhow::anyhow!("no person with e-mail {email}"))?;
+            let (_, secret) = app
+                .create_token(&actor, &name, None, valid_days)
+                .await
+                .map_err(describe)?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Org {
+            command: OrgCommand::Import { file, dry_run },
+        } => {
+            let app = open(&cfg.database_url, true).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows: mamori_app::org_import::ImportRows =
+                mamori_io::org_csv::parse_org_csv(&bytes).into();
+            let actor = system_actor(app.today());
+            let plan = app.plan_org_import(&actor, &rows).await.map_err(describe)?;
+            print_plan(&plan);
+            if !plan.is_valid() {
+                eprintln!("nothing written: fix the rows above and import again");
+                std::process::exit(1);
+            }
+            if dry_run {
+                println!("dry run: nothing written");
+                return Ok(());
+            }
+            app.commit_org_import(&actor, &rows, &format!("CSV import: {}", file.display()))
+                .await
+                .map_err(describe)?;
+            println!("imported");
+            Ok(())
+        }
+        Command::Roles => {
+            println!(
+                "{:<32} {:<10} {:<10} {:<26} {}",
+                "id", "scope", "2FA", "名称", "name"
+            );
+            for r in Role::ALL {
+                let scope = if r.is_departmental() {
+                    "department"
+                } else {
+                    "company"
+                };
+                let mfa = if r.is_privileged() {
+                    "required"
+                } else {
+                    "optional"
+                };
+                println!(
+                    "{:<32} {:<10} {:<10} {:<26} {}",
+                    r.id(),
+                    scope,
+                    mfa,
+                    r.name_ja(),
+                    r.name_en()
+                );
+            }
+            Ok(())
+        }
+        Command::Backup { target } => {
+            let db = connect(&cfg.database_url).await?;
+            anyhow::ensure!(!target.exists(), "{} already exists", target.display());
+            db.backup_sqlite(&target.to_string_lossy())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("backup written to {}", target.display());
+            Ok(())
+        }
+    }
+}
+
+fn parse_role(s: &str) -> anyhow::Result<NewUserRole> {
+    let (role, dept) = match s.split_once(':') {
+        Some((r, d)) => (r, Some(d.to_string())),
+        None => (s, None),
+    };
+    let role: Role = role
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}; see `mamori roles`"))?;
+    Ok(NewUserRole {
+        role,
+        department_code: dept,
+    })
+}
+
+fn describe(e: mamori_app::AppError) -> anyhow::Error {
+    match e {
+        mamori_app::AppError::Invalid(fields) => {
+            anyhow::anyhow!(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.code))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn print_plan(plan: &mamori_app::org_import::ImportPlan) {
+    use mamori_app::org_import::RowAction;
+    if let Some(f) = &plan.file_issue {
+        println!("file: {f}");
+    }
+    for d in &plan.new_departments {
+        println!("new department {} {}", d.code, d.name);
+    }
+    println!(
+        "people: {} new, {} updated, {} unchanged",
+        plan.count(RowAction::Create),
+        plan.count(RowAction::Update),
+        plan.count(RowAction::Unchanged)
+    );
+    for i in &plan.issues {
+        println!(
+            "line {}: {} {} ({})",
+            i.line,
+            i.column.clone().unwrap_or_default(),
+            i.code,
+            i.value
+        );
+    }
+}
+
+async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Result<()> {
+    init_logging(false);
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let db_path = data_dir.join("mamori.db");
+    cfg.database_url = format!("sqlite://{}", db_path.display());
+    cfg.listen = listen;
+    let fresh = !db_path.exists();
+    let app = open(&cfg.database_url, true).await?;
+    let company = mamori_app::demo::demo_company().map_err(describe)?;
+    cfg.organisation = company.company.name.clone();
+    if fresh {
+        // Demo accounts sign in with one password and no second factor, so
+        // anyone can look around at once. Production keeps the policy's rule.
+        let mut s = app.security_settings().await.map_err(describe)?;
+        s.require_mfa_for_privileged = false;
+        let system = system_actor(app.today());
+        app.update_security_settings(&system, s)
+            .await
+            .map_err(describe)?;
+    }
+    let accounts = app.seed_demo().await.map_err(describe)?;
+    let banner = move |addr: SocketAddr| {
+        println!();
+        println!(
+            "mamori demo — {} ({})",
+            company.company.name, company.company.name_en
+        );
+        println!("  URL:      http://{addr}/");
+        println!(
+            "  password: {} (every demo account)",
+            mamori_app::demo::DEMO_PASSWORD
+        );
+        println!("  data:     {}", db_path.display());
+        println!(
+            "  two-factor sign-in is not enforced in the demo (Settings → require_mfa_for_privileged)"
+        );
+        println!("  sign in as:");
+        for a in &accounts {
+            println!(
+                "    {:<36} {} — {} / {}",
+                a.email, a.name, a.label_ja, a.label_en
+            );
+        }
+        println!();
+    };
+    serve(app, &cfg, Some(Box::new(banner))).await
+}
+
+type Banner = Box<dyn FnOnce(SocketAddr) + Send>;
+
+async fn serve(app: App, cfg: &Config, banner: Option<Banner>) -> anyhow::Result<()> {
+    let state = mamori_web::AppState::new(
+        app.clone(),
+        mamori_web::WebConfig {
+            secure: cfg.secure,
+            trust_proxy: cfg.trust_proxy,
+            organisation: cfg.organisation.clone(),
+        },
+    );
+    let router = mamori_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    match banner {
+        Some(b) => b(addr),
+        None => tracing::info!(%addr, "listening"),
+    }
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.store.delete_expired_sessions(app.now()).await {
+                tracing::warn!(error = %e, "session clean-up");
+            }
+        }
+    });
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    housekeeping.abort();
+    Ok(())
+}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What an audit event records; `seq` and `hash` are given by the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub seq: i64,
     /// Stored and hashed with microsecond precision, UTC.

@@ -33,7 +33,7 @@ pub struct OrgSnapshot<'a> {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     /// Stable code; the UI translates it (`health-<code>`).
     pub code: &'static str,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::Role;
 
 /// The language a person reads mamori in. Japanese first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
     #[default]
@@ -34,7 +34,7 @@ impl Lang {
 }
 
 /// 雇用区分: who a person is to the company (POL-3.2, HR-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmploymentType {
     /// 役員
@@ -194,7 +194,7 @@ pub fn parse_code(field: &'static str, s: &str) -> Result<String, FieldError> {
 }
 
 /// A department (部門). `parent_id` builds the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Department {
     pub id: Uuid,
     pub code: String,
@@ -208,7 +208,7 @@ pub struct Department {
 }
 
 /// A person of the organisation (従業員, 役員, 委託先要員).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Uuid,
     pub employee_no: String,
@@ -232,7 +232,7 @@ impl Person {
 }
 
 /// Who holds a role, for which department, from when to when (inclusive).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoleAssignment {
     pub id: Uuid,
     pub person_id: Uuid,

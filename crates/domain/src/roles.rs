@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! roles {
     ($( $variant:ident => $id:literal, $ja:literal, $en:literal, departmental: $dep:literal, privileged: $priv:literal, source: $src:literal; )*) => {
         /// A role a person can hold (役割).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum Role { $( $variant, )* }
 

@@ -17,7 +17,7 @@ mod org;
 mod settings;
 pub mod sql;
 
-pub use db::{Db, DbKind, connect, migrate};
+pub use db::{Db, DbKind, connect, migrate, redact_url};
 
 /// The repositories on one database.
 #[derive(Clone)]

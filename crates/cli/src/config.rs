@@ -1,0 +1,115 @@
+//! Configuration: defaults < `mamori.toml` (or `--config FILE`) < `MAMORI_*`
+//! environment variables < command-line flags. Secrets are redacted in Debug.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER:PASS@HOST/DB`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Served over TLS (directly or behind a TLS proxy): Secure cookies, HSTS.
+    pub secure: bool,
+    /// Behind a reverse proxy: trust `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// The organisation's name in the page header.
+    pub organisation: String,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// This node is one of several sharing the database (PostgreSQL only).
+    pub cluster: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://mamori.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            secure: false,
+            trust_proxy: false,
+            organisation: "mamori".into(),
+            log_format: "text".into(),
+            cluster: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "database_url",
+                &mamori_store::redact_url(&self.database_url),
+            )
+            .field("listen", &self.listen)
+            .field("secure", &self.secure)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("organisation", &self.organisation)
+            .field("log_format", &self.log_format)
+            .field("cluster", &self.cluster)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                anyhow::ensure!(f.exists(), "configuration file {} not found", f.display());
+                fig = fig.merge(Toml::file(f));
+            }
+            None => fig = fig.merge(Toml::file("mamori.toml")),
+        }
+        Ok(fig
+            .merge(Env::prefixed("MAMORI_").ignore(&["test_pg_url"]))
+            .extract()?)
+    }
+
+    /// A SQLite database cannot be shared by several nodes.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.cluster && self.database_url.starts_with("sqlite:") {
+            anyhow::bail!(
+                "cluster mode needs PostgreSQL: a SQLite database cannot be shared by several nodes"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = Config {
+            database_url: "postgres://mamori:topsecret@db/mamori".into(),
+            ..Config::default()
+        };
+        let text = format!("{c:?}");
+        assert!(!text.contains("topsecret"), "{text}");
+        assert!(text.contains("mamori:***@db"));
+    }
+
+    #[test]
+    fn cluster_on_sqlite_is_refused() {
+        let c = Config {
+            cluster: true,
+            ..Config::default()
+        };
+        assert!(c.check().is_err());
+        let c = Config {
+            cluster: true,
+            database_url: "postgres://db/m".into(),
+            ..Config::default()
+        };
+        assert!(c.check().is_ok());
+    }
+}

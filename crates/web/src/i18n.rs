@@ -1,0 +1,171 @@
+//! Translations (Fluent): Japanese by default, English on request. Keys are
+//! the same in both languages (a test proves it).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use mamori_domain::org::{FieldError, Lang};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./i18n",
+        fallback_language: "ja",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static JA: LanguageIdentifier = langid!("ja");
+static EN: LanguageIdentifier = langid!("en");
+
+/// A translator for one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    fn id(&self) -> &'static LanguageIdentifier {
+        match self.0 {
+            Lang::Ja => &JA,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+
+    /// The text for `key`; the key itself when missing (a test prevents that).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The text for `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl std::fmt::Display) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// A translation if one exists.
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(self.id(), key)
+    }
+
+    /// "Field: reason", translated.
+    pub fn field_error(&self, e: &FieldError) -> String {
+        format!("{}: {}", self.field(e.field), self.error(e.code))
+    }
+
+    pub fn field(&self, field: &str) -> String {
+        self.try_t(&format!("field-{field}"))
+            .unwrap_or_else(|| field.to_string())
+    }
+
+    pub fn error(&self, code: &str) -> String {
+        self.try_t(&format!("err-{code}"))
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    pub fn role(&self, role: mamori_domain::Role) -> &'static str {
+        role.name(self.0)
+    }
+}
+
+/// The best language for an `Accept-Language` header (Japanese unless
+/// English comes first).
+pub fn from_accept_language(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or_default();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if let Some(lang) = Lang::parse(tag)
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_language_is_honoured() {
+        assert_eq!(from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Lang::En);
+        assert_eq!(from_accept_language("ja,en-US;q=0.9"), Lang::Ja);
+        assert_eq!(from_accept_language("fr-FR,fr;q=0.9"), Lang::Ja);
+        assert_eq!(from_accept_language("fr;q=1, en;q=0.5"), Lang::En);
+        assert_eq!(from_accept_language(""), Lang::Ja);
+    }
+
+    fn keys(lang: &str) -> std::collections::BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("i18n")
+            .join(lang);
+        let mut out = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for line in text.lines() {
+                if let Some((k, _)) = line.split_once(" =")
+                    && !k.starts_with(' ')
+                    && !k.starts_with('#')
+                    && !k.is_empty()
+                {
+                    out.insert(k.trim().to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let (ja, en) = (keys("ja"), keys("en"));
+        assert!(ja.len() > 100, "{}", ja.len());
+        let only_ja: Vec<_> = ja.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&ja).collect();
+        assert!(
+            only_ja.is_empty() && only_en.is_empty(),
+            "only ja: {only_ja:?}; only en: {only_en:?}"
+        );
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ja = keys("ja");
+        let mut missing = Vec::new();
+        let mut stack = vec![root.join("src"), root.join("templates")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for (i, _) in text.match_indices(".t(\"") {
+                    let rest = &text[i + 4..];
+                    if let Some(end) = rest.find('"') {
+                        let key = &rest[..end];
+                        if !ja.contains(key) {
+                            missing.push(format!("{}: {key}", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The server-rendered UI: plain HTML forms that work without JavaScript.
+//! Each area has its handlers here and its templates in `templates/<area>/`.
+
+mod admin;
+mod audit;
+mod auth;
+mod me;
+mod org;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use mamori_app::Permission;
+use mamori_domain::org::FieldError;
+
+use crate::AppState;
+use crate::i18n::Tr;
+use crate::session::{Signed, Viewer};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(me::routes())
+        .merge(org::routes())
+        .merge(audit::routes())
+        .merge(admin::routes())
+}
+
+/// What the layout needs on every page.
+pub struct Ui {
+    pub tr: Tr,
+    pub csrf: String,
+    pub organisation: String,
+    pub user: Option<UserNav>,
+}
+
+/// The signed-in person as the navigation shows them.
+pub struct UserNav {
+    pub name: String,
+    pub manage_org: bool,
+    pub view_health: bool,
+    pub view_audit: bool,
+    pub manage_settings: bool,
+}
+
+impl Ui {
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+    pub fn t1(&self, key: &str, name: &'static str, value: impl std::fmt::Display) -> String {
+        self.tr.t1(key, name, value)
+    }
+    pub fn lang(&self) -> &'static str {
+        self.tr.lang()
+    }
+    pub fn for_signed(s: &Signed, state: &AppState) -> Ui {
+        let a = &s.s.actor;
+        Ui {
+            tr: s.tr,
+            csrf: s.s.csrf_token.clone(),
+            organisation: state.config.organisation.clone(),
+            user: Some(UserNav {
+                name: a.person.name.clone(),
+                manage_org: a.can(Permission::ManageOrg),
+                view_health: a.can(Permission::ViewOrgHealth),
+                view_audit: a.can(Permission::ViewAudit),
+                manage_settings: a.can(Permission::ManageSettings),
+            }),
+        }
+    }
+    pub fn for_viewer(v: &Viewer, state: &AppState) -> Ui {
+        Ui {
+            tr: v.tr,
+            csrf: v.csrf(),
+            organisation: state.config.organisation.clone(),
+            user: None,
+        }
+    }
+    pub fn for_pending(tr: Tr, csrf: &str, state: &AppState) -> Ui {
+        Ui {
+            tr,
+            csrf: csrf.to_string(),
+            organisation: state.config.organisation.clone(),
+            user: None,
+        }
+    }
+}
+
+/// Renders a template with a status.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+pub fn page<T: Template>(t: &T) -> Response {
+    render(StatusCode::OK, t)
+}
+
+/// Field errors translated for a form, looked up by field name in templates.
+#[derive(Default)]
+pub struct FormErrors {
+    pub items: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    pub fn from(tr: Tr, errors: &[FieldError]) -> FormErrors {
+        FormErrors {
+            items: errors
+                .iter()
+                .map(|e| (e.field.to_string(), tr.error(e.code)))
+                .collect(),
+        }
+    }
+    pub fn one(field: &str, message: String) -> FormErrors {
+        FormErrors {
+            items: vec![(field.to_string(), message)],
+        }
+    }
+    /// The message for one field, or "" when none.
+    pub fn get(&self, field: &str) -> String {
+        self.items
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.items.iter().any(|(f, _)| f == field)
+    }
+    pub fn any(&self) -> bool {
+        !self.items.is_empty()
+    }
+    /// Messages for fields the form does not show next to an input.
+    pub fn all(&self, tr: &Tr) -> Vec<String> {
+        self.items
+            .iter()
+            .map(|(f, m)| format!("{}: {m}", tr.field(f)))
+            .collect()
+    }
+}
+
+/// Formats an optional date for a form field.
+pub fn date_value(d: &Option<time::Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// A timestamp in the organisation's zone, to the second.
+pub fn local_time(t: &time::OffsetDateTime) -> String {
+    let t = t.to_offset(mamori_app::ORG_OFFSET);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
