@@ -1,0 +1,9 @@
+//! HTTP tests through the router on a real database, SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod harness;
+mod import;
+mod matrix;
+mod org;
+mod sign_in;

@@ -1,0 +1,197 @@
+//! Every route as every role (and as an anonymous visitor), compared with
+//! the committed table `route_matrix.tsv`. Run with MAMORI_UPDATE_SNAPSHOTS=1
+//! to rewrite the table after a deliberate change, then review the diff.
+
+use axum::http::Method;
+use mamori_testkit::TestDb;
+
+use crate::harness::*;
+
+/// Who tries: a label and the demo account (None = anonymous).
+const CALLERS: &[(&str, Option<&str>)] = &[
+    ("anonymous", None),
+    ("employee", Some(EMPLOYEE)),
+    ("security_officer", Some(SECURITY_OFFICER)),
+    ("auditor", Some(AUDITOR)),
+    ("secretariat_admin", Some(SECRETARIAT)),
+    ("chair", Some(CHAIR)),
+    ("system_admin", Some("j.smith@minato-seiki.example")),
+];
+
+/// (method, path, form body for UI posts / JSON for API posts)
+const ROUTES: &[(&str, &str, &str)] = &[
+    ("GET", "/", ""),
+    ("GET", "/login", ""),
+    ("GET", "/login/mfa", ""),
+    ("GET", "/me", ""),
+    ("GET", "/me/password", ""),
+    ("GET", "/me/mfa", ""),
+    ("GET", "/org/departments", ""),
+    ("GET", "/org/departments/new", ""),
+    ("GET", "/org/departments/{dept}", ""),
+    ("POST", "/org/departments/new", "code=bad+code&name="),
+    ("GET", "/org/people", ""),
+    (
+        "GET",
+        "/org/people?q=%E9%88%B4%E6%9C%A8&include_left=on",
+        "",
+    ),
+    ("GET", "/org/people/new", ""),
+    (
+        "POST",
+        "/org/people/new",
+        "employee_no=&name=&name_kana=&email=&employment_type=",
+    ),
+    ("GET", "/org/people/{person}", ""),
+    ("GET", "/org/people/{person}/edit", ""),
+    (
+        "POST",
+        "/org/people/{person}/reset-password",
+        "identity_method=phone_callback&identity_note=",
+    ),
+    ("GET", "/org/roles", ""),
+    (
+        "POST",
+        "/org/roles",
+        "person_id={person}&role=auditor&department_id=&starts_on=bad",
+    ),
+    ("GET", "/org/import", ""),
+    ("GET", "/org/health", ""),
+    ("GET", "/org/delegation", ""),
+    ("POST", "/org/delegation", "reason="),
+    ("GET", "/audit", ""),
+    ("GET", "/audit/export", ""),
+    ("POST", "/audit/verify", ""),
+    ("GET", "/admin/settings", ""),
+    (
+        "POST",
+        "/admin/settings",
+        "password_min_length=3&password_history=10&password_max_age_days=90&lockout_threshold=10&lockout_minutes=30&session_idle_minutes=30&sign_in_rate_per_minute=20",
+    ),
+    ("GET", "/healthz", ""),
+    ("GET", "/readyz", ""),
+    ("GET", "/metrics", ""),
+    ("GET", "/static/app.css", ""),
+    ("GET", "/no/such/page", ""),
+    ("GET", "/api/v1/openapi.json", ""),
+    ("GET", "/api/v1/roles", ""),
+    ("GET", "/api/v1/me", ""),
+    ("GET", "/api/v1/departments", ""),
+    (
+        "POST",
+        "/api/v1/departments",
+        r#"{"code":"bad code","name":""}"#,
+    ),
+    ("GET", "/api/v1/departments/{dept}", ""),
+    ("GET", "/api/v1/people", ""),
+    ("GET", "/api/v1/people/{person}", ""),
+    (
+        "POST",
+        "/api/v1/people",
+        r#"{"employee_no":"","name":"","name_kana":"","email":"","employment_type":""}"#,
+    ),
+    ("GET", "/api/v1/role-assignments", ""),
+    ("GET", "/api/v1/org-health", ""),
+    ("GET", "/api/v1/audit-events", ""),
+    ("GET", "/api/v1/audit-events/verify", ""),
+    ("GET", "/api/v1/no-such-thing", ""),
+];
+
+async fn every_route_as_every_role(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let person = app
+        .app
+        .store
+        .person_by_email(EMPLOYEE)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let dept = app.app.store.departments().await.unwrap()[0].id.to_string();
+    let fill = |s: &str| s.replace("{person}", &person).replace("{dept}", &dept);
+    let mut table = String::from("# method\tpath");
+    for (label, _) in CALLERS {
+        table.push('\t');
+        table.push_str(label);
+    }
+    table.push('\n');
+    let mut clients = Vec::new();
+    for (_, email) in CALLERS {
+        let (client, token) = match email {
+            Some(e) => {
+                let actor = app.app.cli_actor(e).await.unwrap();
+                let token = app
+                    .app
+                    .create_token(&actor, "matrix", None, None)
+                    .await
+                    .unwrap()
+                    .1;
+                (app.signed_in(e).await, Some(token))
+            }
+            None => (app.client(), None),
+        };
+        clients.push((client, token));
+    }
+    for (method, path, body) in ROUTES {
+        table.push_str(&format!("{method}\t{path}"));
+        for (client, token) in clients.iter_mut() {
+            let m: Method = method.parse().unwrap();
+            let url = fill(path);
+            let status = if path.starts_with("/api/") {
+                match token {
+                    Some(tok) => {
+                        let json =
+                            (!body.is_empty()).then(|| serde_json::from_str(&fill(body)).unwrap());
+                        client.api(m, &url, tok, json).await.status
+                    }
+                    None => {
+                        let ct = (!body.is_empty()).then_some("application/json");
+                        client
+                            .request(m, &url, ct, fill(body).into_bytes(), &[])
+                            .await
+                            .status
+                    }
+                }
+            } else if m == Method::POST {
+                client.get("/login").await;
+                let token = client.csrf.clone().unwrap_or_default();
+                let form = format!("_csrf={token}&{}", fill(body));
+                client
+                    .request(
+                        m,
+                        &url,
+                        Some("application/x-www-form-urlencoded"),
+                        form.into_bytes(),
+                        &[],
+                    )
+                    .await
+                    .status
+            } else {
+                client.get(&url).await.status
+            };
+            table.push_str(&format!("\t{}", status.as_u16()));
+        }
+        table.push('\n');
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/route_matrix.tsv");
+    if std::env::var("MAMORI_UPDATE_SNAPSHOTS").is_ok()
+        && t.engine == mamori_testkit::Engine::Sqlite
+    {
+        std::fs::write(&file, &table).unwrap();
+    }
+    let expected = std::fs::read_to_string(&file).unwrap_or_default();
+    let diff: Vec<String> = expected
+        .lines()
+        .zip(table.lines())
+        .filter(|(e, a)| e != a)
+        .map(|(e, a)| format!("expected {e}\n  actual {a}"))
+        .collect();
+    assert!(
+        diff.is_empty() && expected.lines().count() == table.lines().count(),
+        "route matrix differs:\n{}",
+        diff.join("\n")
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(route_matrix, every_route_as_every_role);
