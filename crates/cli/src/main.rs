@@ -289,8 +289,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Roles => {
             println!(
-                "{:<32} {:<10} {:<10} {:<26} {}",
-                "id", "scope", "2FA", "名称", "name"
+                "{:<32} {:<10} {:<10} {:<26} name",
+                "id", "scope", "2FA", "名称"
             );
             for r in Role::ALL {
                 let scope = if r.is_departmental() {

@@ -1,12 +1,15 @@
 //! mamori's pure domain: the policy's roles, the organisation, the password
 //! rules of SYS-4.1.5, the organisation health rules (POL-7, POL-8) and the
 //! audit hash chain. Nothing here does IO; time comes in as an argument.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::todo,
-    clippy::unimplemented
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 
 pub mod audit;

@@ -290,6 +290,16 @@ pub fn creates_cycle(
     false
 }
 
+/// Turns a reason code into a field error.
+pub trait FieldErrorExt {
+    fn field_error(self, field: &'static str) -> FieldError;
+}
+impl FieldErrorExt for &'static str {
+    fn field_error(self, field: &'static str) -> FieldError {
+        FieldError::new(field, self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,15 +382,5 @@ mod tests {
         assert!(creates_cycle(a, Some(c), &parents));
         assert!(!creates_cycle(c, Some(a), &parents));
         assert!(creates_cycle(a, Some(a), &parents));
-    }
-}
-
-/// Turns a reason code into a field error.
-pub trait FieldErrorExt {
-    fn field_error(self, field: &'static str) -> FieldError;
-}
-impl FieldErrorExt for &'static str {
-    fn field_error(self, field: &'static str) -> FieldError {
-        FieldError::new(field, self)
     }
 }

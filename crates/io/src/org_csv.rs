@@ -574,6 +574,63 @@ fn parse_date(s: &str) -> Result<Date, FieldError> {
     Date::from_calendar_date(year, month, day).map_err(|_| invalid())
 }
 
+impl FileError {
+    /// A stable code for the message shown to the user.
+    pub fn code(&self) -> String {
+        match self {
+            FileError::UnknownEncoding => "file_unknown_encoding".into(),
+            FileError::Empty => "file_empty".into(),
+            FileError::MissingColumns(cols) => format!("file_missing_columns:{}", cols.join("、")),
+            FileError::Malformed { line } => format!("file_malformed:{line}"),
+        }
+    }
+}
+
+impl From<OrgImport> for mamori_app::org_import::ImportRows {
+    fn from(i: OrgImport) -> Self {
+        use mamori_app::org_import::{ImportDepartment, ImportIssue, ImportPerson};
+        mamori_app::org_import::ImportRows {
+            departments: i
+                .departments
+                .into_iter()
+                .map(|d| ImportDepartment {
+                    line: d.line,
+                    code: d.code,
+                    name: d.name,
+                    parent_code: d.parent_code,
+                })
+                .collect(),
+            people: i
+                .people
+                .into_iter()
+                .map(|p| ImportPerson {
+                    line: p.line,
+                    employee_no: p.employee_no,
+                    name: p.name,
+                    name_kana: p.name_kana,
+                    email: p.email,
+                    employment_type: p.employment_type,
+                    department_code: p.department_code,
+                    joined_on: p.joined_on,
+                    transferred_on: p.transferred_on,
+                    left_on: p.left_on,
+                })
+                .collect(),
+            issues: i
+                .errors
+                .into_iter()
+                .map(|e| ImportIssue {
+                    line: e.line,
+                    column: e.column,
+                    code: e.code.to_string(),
+                    value: e.value,
+                })
+                .collect(),
+            file_issue: i.file_error.map(|f| f.code()),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -1208,63 +1265,6 @@ mod tests {
             prop_assert!(import.is_valid(), "{:?}", import);
             prop_assert_eq!(import.people.len(), n);
             prop_assert_eq!(import.departments.len(), n.min(3));
-        }
-    }
-}
-
-impl FileError {
-    /// A stable code for the message shown to the user.
-    pub fn code(&self) -> String {
-        match self {
-            FileError::UnknownEncoding => "file_unknown_encoding".into(),
-            FileError::Empty => "file_empty".into(),
-            FileError::MissingColumns(cols) => format!("file_missing_columns:{}", cols.join("、")),
-            FileError::Malformed { line } => format!("file_malformed:{line}"),
-        }
-    }
-}
-
-impl From<OrgImport> for mamori_app::org_import::ImportRows {
-    fn from(i: OrgImport) -> Self {
-        use mamori_app::org_import::{ImportDepartment, ImportIssue, ImportPerson};
-        mamori_app::org_import::ImportRows {
-            departments: i
-                .departments
-                .into_iter()
-                .map(|d| ImportDepartment {
-                    line: d.line,
-                    code: d.code,
-                    name: d.name,
-                    parent_code: d.parent_code,
-                })
-                .collect(),
-            people: i
-                .people
-                .into_iter()
-                .map(|p| ImportPerson {
-                    line: p.line,
-                    employee_no: p.employee_no,
-                    name: p.name,
-                    name_kana: p.name_kana,
-                    email: p.email,
-                    employment_type: p.employment_type,
-                    department_code: p.department_code,
-                    joined_on: p.joined_on,
-                    transferred_on: p.transferred_on,
-                    left_on: p.left_on,
-                })
-                .collect(),
-            issues: i
-                .errors
-                .into_iter()
-                .map(|e| ImportIssue {
-                    line: e.line,
-                    column: e.column,
-                    code: e.code.to_string(),
-                    value: e.value,
-                })
-                .collect(),
-            file_issue: i.file_error.map(|f| f.code()),
         }
     }
 }
