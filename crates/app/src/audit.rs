@@ -32,6 +32,12 @@ impl App {
         Ok(self.store.events(filter).await?)
     }
 
+    /// The chain's head: number of events and the last hash.
+    pub async fn audit_head(&self, actor: &Actor) -> AppResult<(i64, String)> {
+        actor.require(Permission::ViewAudit)?;
+        Ok(self.store.head().await?)
+    }
+
     /// The export: one JSON object per line, oldest first, then a last line
     /// with the head (seq and hash) the export was taken at.
     pub async fn audit_export(&self, actor: &Actor, filter: &AuditFilter) -> AppResult<String> {

@@ -10,6 +10,16 @@ impl App {
         Ok(self.store.security_settings().await?)
     }
 
+    /// Is the database reachable? (`/readyz`)
+    pub async fn ready(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Events in the audit chain, for `/metrics`.
+    pub async fn audit_event_count(&self) -> AppResult<i64> {
+        Ok(self.store.head().await?.0)
+    }
+
     pub async fn update_security_settings(
         &self,
         actor: &Actor,

@@ -100,11 +100,12 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
     if !same_origin(&req) {
         return refuse(&req);
     }
-    let expected = match cookie(req.headers(), SESSION_COOKIE) {
-        Some(token) => match state.app.session(&token).await {
-            Ok(s) => Some(s.csrf_token),
-            Err(_) => cookie(req.headers(), CSRF_COOKIE),
-        },
+    let session = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => state.app.session(&token).await.ok(),
+        None => None,
+    };
+    let expected = match &session {
+        Some(s) => Some(s.csrf_token.clone()),
         None => cookie(req.headers(), CSRF_COOKIE),
     };
     let Some(expected) = expected.filter(|e| !e.is_empty()) else {
@@ -125,7 +126,11 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let given = from_header.or_else(|| token_in_body(content_type, &bytes));
-    let req = Request::from_parts(parts, Body::from(bytes));
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    if let Some(s) = session {
+        // The handler's extractors reuse it instead of resolving it again.
+        req.extensions_mut().insert(s);
+    }
     match given {
         Some(g) if constant_time_eq(g.as_bytes(), expected.as_bytes()) => next.run(req).await,
         _ => refuse(&req),

@@ -97,7 +97,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.ready().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
@@ -107,7 +107,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let head = state.app.store.head().await.ok().map(|(seq, _)| seq);
+    let head = state.app.audit_event_count().await.ok();
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(head),

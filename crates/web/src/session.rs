@@ -74,6 +74,9 @@ impl Viewer {
 }
 
 pub(crate) async fn resolve(parts: &Parts, state: &AppState) -> Option<SessionState> {
+    if let Some(s) = parts.extensions.get::<SessionState>() {
+        return Some(s.clone());
+    }
     let token = cookie(&parts.headers, SESSION_COOKIE)?;
     state.app.session(&token).await.ok()
 }

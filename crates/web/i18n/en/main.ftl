@@ -165,6 +165,7 @@ password-rules = A password must have:
 password-rule-length = at least { $n } characters
 password-rule-classes = upper case, lower case, digits and symbols
 password-rule-history = not one of your last { $n } passwords
+password-rule-email = not the name part of your e-mail address (before @)
 password-submit = Change
 
 home-title = Home

@@ -165,6 +165,7 @@ password-rules = パスワードの条件：
 password-rule-length = { $n } 文字以上
 password-rule-classes = 英大文字・英小文字・数字・記号をそれぞれ含む
 password-rule-history = 直近 { $n } 回のパスワードは再利用できない
+password-rule-email = メールアドレスの名前部分（@ より前）を含まない
 password-submit = 変更する
 
 home-title = ホーム

@@ -77,7 +77,7 @@ pub async fn list_events(
         limit,
     };
     let items = s.app.audit_events(&c.actor, &filter).await.api(&c)?;
-    let (head_seq, head_hash) = s.app.store.head().await.map_err(|e| c.err(e.into()))?;
+    let (head_seq, head_hash) = s.app.audit_head(&c.actor).await.api(&c)?;
     let next_before = (items.len() == limit as usize)
         .then(|| items.last().map(|e| e.seq))
         .flatten();
