@@ -222,6 +222,15 @@ impl App {
         Ok(self.store.people(&filter).await?)
     }
 
+    /// A person by e-mail (for filters that name someone).
+    pub async fn person_by_email(&self, actor: &Actor, email: &str) -> AppResult<Option<Person>> {
+        actor.require(Permission::ViewOrg)?;
+        Ok(self
+            .store
+            .person_by_email(&email.trim().to_lowercase())
+            .await?)
+    }
+
     /// Everyone, for name look-ups in lists.
     pub async fn all_people(&self, actor: &Actor) -> AppResult<Vec<Person>> {
         actor.require(Permission::ViewOrg)?;

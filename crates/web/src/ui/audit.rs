@@ -109,6 +109,22 @@ impl AuditPage {
 
 const PAGE: u32 = 50;
 
+/// The filter, with "who" given as an e-mail address resolved to the person.
+async fn filter_for(
+    state: &AppState,
+    s: &Signed,
+    q: &AuditQuery,
+    limit: u32,
+) -> Result<AuditFilter, UiError> {
+    let mut filter = q.filter(limit);
+    if let Some(who) = nonempty(&q.actor).filter(|w| w.contains('@')) {
+        let person = state.app.person_by_email(&s.s.actor, &who).await.ui(s.tr)?;
+        // Nobody with that address: match nothing rather than everything.
+        filter.actor_id = Some(person.map(|p| p.id).unwrap_or_else(uuid::Uuid::max));
+    }
+    Ok(filter)
+}
+
 async fn view(
     state: &AppState,
     s: &Signed,
@@ -117,7 +133,7 @@ async fn view(
 ) -> Result<AuditPage, UiError> {
     let events = state
         .app
-        .audit_events(&s.s.actor, &q.filter(PAGE))
+        .audit_events(&s.s.actor, &filter_for(state, s, &q, PAGE).await?)
         .await
         .ui(s.tr)?;
     let next_before = (events.len() == PAGE as usize)
@@ -154,7 +170,7 @@ async fn export(
     q.before = None;
     let body = state
         .app
-        .audit_export(&s.s.actor, &q.filter(1000))
+        .audit_export(&s.s.actor, &filter_for(&state, &s, &q, 1000).await?)
         .await
         .ui(s.tr)?;
     Ok((

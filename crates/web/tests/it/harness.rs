@@ -45,6 +45,27 @@ impl TestApp {
         }
     }
 
+    /// A second node on the same database (no seeding).
+    pub async fn another_node(t: &TestDb) -> TestApp {
+        let db = connect(&t.url).await.unwrap();
+        let app = App::new(Arc::new(SqlStore::new(db.clone())), Arc::new(SystemClock));
+        let state = mamori_web::AppState::new(app.clone(), mamori_web::WebConfig::default());
+        TestApp {
+            router: mamori_web::router(state),
+            app,
+            db,
+        }
+    }
+
+    /// The same browser (cookies and token) talking to this node.
+    pub fn same_browser_on(&self, other: &Client) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: other.cookies.clone(),
+            csrf: other.csrf.clone(),
+        }
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),

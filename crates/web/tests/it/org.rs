@@ -43,6 +43,14 @@ async fn secretariat_adds_a_person_and_finds_it_in_the_audit_trail(t: &TestDb) {
         "{}",
         audit.text
     );
+    let by_who = c
+        .get("/audit?action=person.create&actor=M.Suzuki%40minato-seiki.example")
+        .await;
+    assert!(by_who.text.contains("監査 一郎"));
+    let by_other = c
+        .get("/audit?action=person.create&actor=m.aoki%40minato-seiki.example")
+        .await;
+    assert!(!by_other.text.contains("監査 一郎"), "{}", by_other.text);
     let listed = c.get("/org/people?q=%E7%9B%A3%E6%9F%BB").await;
     assert!(listed.text.contains("監査 一郎"));
     app.close().await;
