@@ -56,3 +56,19 @@ impl From<StoreError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Collects every field problem instead of stopping at the first.
+#[derive(Default)]
+pub(crate) struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+    pub fn push(&mut self, field: &'static str, code: &'static str) {
+        self.0.push(FieldError::new(field, code));
+    }
+    pub fn done(self) -> AppResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
+    }
+}

@@ -15,12 +15,14 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod org;
 pub mod org_import;
 pub mod ports;
 pub mod settings;
+pub mod workflow;
 
 use std::sync::Arc;
 
@@ -36,11 +38,23 @@ use ports::{AuditDraft, Clock, Store};
 pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
+    /// Where people reach mamori, for links in e-mail and calendars.
+    pub base_url: Arc<str>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App { store, clock, base_url: Arc::from("http://127.0.0.1:8080") }
+    }
+
+    pub fn with_base_url(mut self, url: &str) -> App {
+        self.base_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    /// An absolute link to a path of the UI.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 
     pub fn now(&self) -> OffsetDateTime {

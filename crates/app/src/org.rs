@@ -16,7 +16,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::access::{Actor, Permission};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{AssignmentFilter, Credential, Delegation, Page, PersonFilter};
 use crate::{App, DraftExt};
 
@@ -73,22 +73,6 @@ pub fn parse_date(field: &'static str, s: Option<&str>) -> Result<Option<Date>, 
     )
     .map(Some)
     .map_err(|_| FieldError::new(field, "invalid_date"))
-}
-
-/// Collects every field problem instead of stopping at the first.
-#[derive(Default)]
-struct Errors(Vec<FieldError>);
-impl Errors {
-    fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
-        r.map_err(|e| self.0.push(e)).ok()
-    }
-    fn done(self) -> AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self.0))
-        }
-    }
 }
 
 /// A person with their roles (and, for administrators, sign-in state).

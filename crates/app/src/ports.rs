@@ -25,6 +25,32 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that moves only when told: tests advance it to the minute.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(at: OffsetDateTime) -> ManualClock {
+        ManualClock(std::sync::Mutex::new(mamori_domain::audit::to_micros(at)))
+    }
+    pub fn set(&self, at: OffsetDateTime) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = mamori_domain::audit::to_micros(at);
+        }
+    }
+    pub fn advance(&self, by: time::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0.lock().map(|t| *t).unwrap_or_else(|_| OffsetDateTime::now_utc())
+    }
+}
+
 /// A storage failure the use-cases can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -322,5 +348,167 @@ pub trait SettingsRepo: Send + Sync {
 }
 
 /// Everything the app needs from storage.
-pub trait Store: OrgRepo + AuthRepo + AuditRepo + SettingsRepo {}
-impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo> Store for T {}
+pub trait Store: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo {}
+impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo> Store for T {}
+
+/// An e-mail to send (from the outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    /// Plain text, UTF-8 (Japanese).
+    pub body: String,
+    /// Unique per notification; sent as the Message-ID's local part.
+    pub dedupe_key: String,
+}
+
+/// Sends e-mail (SMTP in production).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Delivers one message; an error is retried later by the worker.
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), String>;
+}
+
+/// A request of any flow (申請): exception, change request, and later the
+/// modules' own applications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RequestRecord {
+    pub id: Uuid,
+    /// 管理番号, e.g. EXC-2026-0007.
+    pub ref_no: String,
+    pub kind: String,
+    pub requester_id: Uuid,
+    pub department_id: Option<Uuid>,
+    pub title: String,
+    /// Policy document code (USE, SYS, …) the request is about.
+    pub document: Option<String>,
+    pub clause: Option<String>,
+    /// Kind-specific fields (reason, what is done instead, proposal…), JSON.
+    pub details: String,
+    pub valid_from: Option<time::Date>,
+    pub valid_until: Option<time::Date>,
+    pub state: mamori_domain::workflow::RequestState,
+    pub step: i64,
+    /// Increases each time a returned request is resubmitted.
+    pub round: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub step_due_at: OffsetDateTime,
+    pub conditions: Option<String>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+/// One line of a request's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RequestEvent {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    /// submit, approve, reject, return, resubmit, withdraw, committee
+    pub action: String,
+    pub step: i64,
+    pub round: i64,
+    pub comment: Option<String>,
+    /// Decided as deputy for this person (副委員長 for the 委員長).
+    pub on_behalf_of: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub requester_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub open_only: bool,
+    pub limit: u32,
+}
+
+/// Something to tell a person: in the inbox, and by mail when `mail_to` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub person_id: Uuid,
+    /// Unique: the same notice is never stored or mailed twice.
+    pub dedupe_key: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub mail_to: Option<String>,
+}
+
+/// An inbox entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct InboxItem {
+    pub id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub read_at: Option<OffsetDateTime>,
+}
+
+/// A mail claimed from the outbox for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: Uuid,
+    pub attempts: i64,
+    pub mail: OutgoingMail,
+}
+
+/// Counts of the outbox by state, for the administrator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxStats {
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+#[async_trait]
+pub trait WorkflowRepo: Send + Sync {
+    /// Inserts a new request with its first event and notices; the readable
+    /// number is allocated in the same transaction (`prefix-YEAR-NNNN`).
+    async fn insert_request(
+        &self,
+        r: &RequestRecord,
+        prefix: &str,
+        event: &RequestEvent,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<RequestRecord, StoreError>;
+    /// Saves a transition when the stored version is `r.version - 1`.
+    async fn update_request(&self, r: &RequestRecord, event: &RequestEvent, notices: &[Notice], audit: AuditDraft) -> Result<(), StoreError>;
+    async fn request(&self, id: Uuid) -> Result<RequestRecord, StoreError>;
+    async fn requests(&self, f: &RequestFilter) -> Result<Vec<RequestRecord>, StoreError>;
+    /// Requests in review, or approved with a validity that has not ended long ago.
+    async fn live_requests(&self) -> Result<Vec<RequestRecord>, StoreError>;
+    async fn request_events(&self, request_id: Uuid) -> Result<Vec<RequestEvent>, StoreError>;
+
+    /// Stores notices not stored before (by dedupe key); returns how many were new.
+    async fn add_notices(&self, notices: &[Notice], now: OffsetDateTime) -> Result<u64, StoreError>;
+    async fn inbox(&self, person_id: Uuid, limit: u32) -> Result<Vec<InboxItem>, StoreError>;
+    async fn mark_read(&self, person_id: Uuid, id: Option<Uuid>, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` queued mails due by `now` for `node`, marking them
+    /// as being sent (a claimed mail is never sent again by another node).
+    async fn claim_mail(&self, node: &str, now: OffsetDateTime, limit: u32) -> Result<Vec<QueuedMail>, StoreError>;
+    async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// A delivery that failed before the server accepted it: retry at `retry_at`, or give up.
+    async fn mail_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> Result<(), StoreError>;
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+
+    /// Claims a (job, slot) for this node; true for exactly one node.
+    async fn claim_slot(&self, job: &str, slot: &str, node: &str, now: OffsetDateTime) -> Result<bool, StoreError>;
+
+    async fn notify_mode(&self, person_id: Uuid) -> Result<Option<String>, StoreError>;
+    async fn set_person_settings(&self, person_id: Uuid, notify_mode: &str, calendar_token_hash: Option<&str>, now: OffsetDateTime) -> Result<(), StoreError>;
+    async fn person_by_calendar_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError>;
+    async fn calendar_token_hash(&self, person_id: Uuid) -> Result<Option<String>, StoreError>;
+}

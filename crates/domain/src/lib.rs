@@ -16,7 +16,10 @@ pub mod audit;
 pub mod health;
 pub mod org;
 pub mod password;
+pub mod policy;
 pub mod roles;
+pub mod schedule;
+pub mod workflow;
 pub mod settings;
 
 pub use org::FieldErrorExt;

@@ -18,6 +18,7 @@ mod auth;
 mod db;
 mod org;
 mod settings;
+mod workflow;
 pub mod sql;
 
 pub use db::{Db, DbKind, connect, migrate, redact_url};

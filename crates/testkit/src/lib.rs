@@ -3,6 +3,8 @@
 //! `MAMORI_TEST_PG_URL`, which `scripts/test.sh` always provides).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 /// Which engine a test runs on.

@@ -4,6 +4,7 @@
 
 mod audit;
 mod org;
+mod requests;
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;
@@ -158,10 +159,12 @@ impl utoipa::Modify for BearerAuth {
         org::list_assignments, org::create_assignment, org::end_assignment,
         org::org_health,
         audit::list_events, audit::verify,
+        requests::list_requests, requests::file_exception, requests::file_change_request, requests::get_request,
+        requests::decide, requests::tasks, requests::inbox,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -181,5 +184,6 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .merge(org::routes())
         .merge(audit::routes())
+        .merge(requests::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

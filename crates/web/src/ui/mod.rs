@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod me;
 mod org;
+mod requests;
 
 use askama::Template;
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .merge(requests::routes())
 }
 
 /// What the layout needs on every page.

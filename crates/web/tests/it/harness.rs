@@ -29,9 +29,14 @@ pub struct TestApp {
 impl TestApp {
     /// A server with the demo company; two-factor not enforced unless `mfa`.
     pub async fn start(t: &TestDb, enforce_mfa: bool) -> TestApp {
+        TestApp::start_with_clock(t, enforce_mfa, Arc::new(SystemClock)).await
+    }
+
+    /// A server whose clock the test moves.
+    pub async fn start_with_clock(t: &TestDb, enforce_mfa: bool, clock: Arc<dyn mamori_app::ports::Clock>) -> TestApp {
         let db = connect(&t.url).await.unwrap();
         migrate(&db).await.unwrap();
-        let app = App::new(Arc::new(SqlStore::new(db.clone())), Arc::new(SystemClock));
+        let app = App::new(Arc::new(SqlStore::new(db.clone())), clock);
         app.seed_demo().await.unwrap();
         let mut s = app.security_settings().await.unwrap();
         s.require_mfa_for_privileged = enforce_mfa;

@@ -8,3 +8,4 @@ mod import;
 mod matrix;
 mod org;
 mod sign_in;
+mod workflow;

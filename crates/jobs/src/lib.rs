@@ -1,0 +1,12 @@
+//! Background work of mamori.
+//!
+//! This crate owns everything that runs outside a web request: today the
+//! SMTP delivery of outgoing e-mail ([`mail`]), which implements the
+//! application's [`mamori_app::ports::Mailer`] port; later the scheduler
+//! and the outbox worker.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod mail;
