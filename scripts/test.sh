@@ -53,6 +53,10 @@ else
   start_throwaway_postgres
 fi
 
+say "SMTP test server (aiosmtpd)"
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+python3 -c 'import aiosmtpd' || die "aiosmtpd could not be installed (python3 -m pip install aiosmtpd)"
+
 say "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -3,9 +3,9 @@
 
 use time::Duration;
 
+use crate::App;
 use crate::error::AppResult;
 use crate::ports::Mailer;
-use crate::App;
 
 /// Tries before a mail is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -15,7 +15,14 @@ impl App {
     /// Returns None when another node has claimed this minute.
     pub async fn run_scheduled_alerts(&self, node: &str) -> AppResult<Option<u64>> {
         let now = self.now();
-        let slot = format!("{:04}-{:02}-{:02}T{:02}:{:02}", now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute());
+        let slot = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute()
+        );
         if !self.store.claim_slot("alerts", &slot, node, now).await? {
             return Ok(None);
         }
@@ -24,7 +31,12 @@ impl App {
 
     /// Sends queued mails. A mail the server accepted is never sent again;
     /// one it refused is retried with back-off, then marked failed.
-    pub async fn deliver_outbox(&self, mailer: &dyn Mailer, node: &str, batch: u32) -> AppResult<usize> {
+    pub async fn deliver_outbox(
+        &self,
+        mailer: &dyn Mailer,
+        node: &str,
+        batch: u32,
+    ) -> AppResult<usize> {
         let claimed = self.store.claim_mail(node, self.now(), batch).await?;
         let mut sent = 0;
         for q in claimed {
@@ -35,7 +47,9 @@ impl App {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, to = %q.mail.to, "mail not delivered");
-                    let retry = (q.attempts < MAX_ATTEMPTS).then(|| self.now() + Duration::minutes(2_i64.pow(q.attempts.clamp(0, 10) as u32)));
+                    let retry = (q.attempts < MAX_ATTEMPTS).then(|| {
+                        self.now() + Duration::minutes(2_i64.pow(q.attempts.clamp(0, 10) as u32))
+                    });
                     self.store.mail_failed(q.id, &e, retry).await?;
                 }
             }

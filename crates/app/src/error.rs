@@ -69,6 +69,10 @@ impl Errors {
         self.0.push(FieldError::new(field, code));
     }
     pub fn done(self) -> AppResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
     }
 }

@@ -44,7 +44,11 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, base_url: Arc::from("http://127.0.0.1:8080") }
+        App {
+            store,
+            clock,
+            base_url: Arc::from("http://127.0.0.1:8080"),
+        }
     }
 
     pub fn with_base_url(mut self, url: &str) -> App {

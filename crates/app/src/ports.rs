@@ -47,7 +47,10 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        self.0.lock().map(|t| *t).unwrap_or_else(|_| OffsetDateTime::now_utc())
+        self.0
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc())
     }
 }
 
@@ -484,7 +487,13 @@ pub trait WorkflowRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<RequestRecord, StoreError>;
     /// Saves a transition when the stored version is `r.version - 1`.
-    async fn update_request(&self, r: &RequestRecord, event: &RequestEvent, notices: &[Notice], audit: AuditDraft) -> Result<(), StoreError>;
+    async fn update_request(
+        &self,
+        r: &RequestRecord,
+        event: &RequestEvent,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     async fn request(&self, id: Uuid) -> Result<RequestRecord, StoreError>;
     async fn requests(&self, f: &RequestFilter) -> Result<Vec<RequestRecord>, StoreError>;
     /// Requests in review, or approved with a validity that has not ended long ago.
@@ -492,23 +501,51 @@ pub trait WorkflowRepo: Send + Sync {
     async fn request_events(&self, request_id: Uuid) -> Result<Vec<RequestEvent>, StoreError>;
 
     /// Stores notices not stored before (by dedupe key); returns how many were new.
-    async fn add_notices(&self, notices: &[Notice], now: OffsetDateTime) -> Result<u64, StoreError>;
+    async fn add_notices(&self, notices: &[Notice], now: OffsetDateTime)
+    -> Result<u64, StoreError>;
     async fn inbox(&self, person_id: Uuid, limit: u32) -> Result<Vec<InboxItem>, StoreError>;
-    async fn mark_read(&self, person_id: Uuid, id: Option<Uuid>, at: OffsetDateTime) -> Result<(), StoreError>;
+    async fn mark_read(
+        &self,
+        person_id: Uuid,
+        id: Option<Uuid>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
 
     /// Claims up to `limit` queued mails due by `now` for `node`, marking them
     /// as being sent (a claimed mail is never sent again by another node).
-    async fn claim_mail(&self, node: &str, now: OffsetDateTime, limit: u32) -> Result<Vec<QueuedMail>, StoreError>;
+    async fn claim_mail(
+        &self,
+        node: &str,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<QueuedMail>, StoreError>;
     async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
     /// A delivery that failed before the server accepted it: retry at `retry_at`, or give up.
-    async fn mail_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> Result<(), StoreError>;
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 
     /// Claims a (job, slot) for this node; true for exactly one node.
-    async fn claim_slot(&self, job: &str, slot: &str, node: &str, now: OffsetDateTime) -> Result<bool, StoreError>;
+    async fn claim_slot(
+        &self,
+        job: &str,
+        slot: &str,
+        node: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 
     async fn notify_mode(&self, person_id: Uuid) -> Result<Option<String>, StoreError>;
-    async fn set_person_settings(&self, person_id: Uuid, notify_mode: &str, calendar_token_hash: Option<&str>, now: OffsetDateTime) -> Result<(), StoreError>;
+    async fn set_person_settings(
+        &self,
+        person_id: Uuid,
+        notify_mode: &str,
+        calendar_token_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     async fn person_by_calendar_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError>;
     async fn calendar_token_hash(&self, person_id: Uuid) -> Result<Option<String>, StoreError>;
 }

@@ -19,7 +19,9 @@ use uuid::Uuid;
 use crate::access::{Actor, Permission};
 use crate::error::{AppError, AppResult, Errors};
 use crate::org::parse_date;
-use crate::ports::{AssignmentFilter, AuditDraft, Notice, RequestEvent, RequestFilter, RequestRecord};
+use crate::ports::{
+    AssignmentFilter, AuditDraft, Notice, RequestEvent, RequestFilter, RequestRecord,
+};
 use crate::{App, DraftExt};
 
 /// 例外適用申請 as entered.
@@ -93,7 +95,11 @@ pub struct Task {
 fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
     match r.kind.as_str() {
         "exception" => {
-            let doc = r.document.as_deref().and_then(PolicyDocument::parse).ok_or(AppError::Internal("exception without document".into()))?;
+            let doc = r
+                .document
+                .as_deref()
+                .and_then(PolicyDocument::parse)
+                .ok_or(AppError::Internal("exception without document".into()))?;
             Ok(workflow::exception_flow(doc))
         }
         "change_request" => Ok(workflow::change_request_flow()),
@@ -109,12 +115,21 @@ fn flow_error(e: FlowError) -> AppError {
     }
 }
 
-fn required_date(field: &'static str, s: &str) -> Result<time::Date, mamori_domain::org::FieldError> {
+fn required_date(
+    field: &'static str,
+    s: &str,
+) -> Result<time::Date, mamori_domain::org::FieldError> {
     parse_date(field, Some(s))?.ok_or(mamori_domain::org::FieldError::new(field, "required"))
 }
 
-fn document(field: &'static str, code: &str) -> Result<PolicyDocument, mamori_domain::org::FieldError> {
-    PolicyDocument::parse(code).ok_or(mamori_domain::org::FieldError::new(field, "unknown_document"))
+fn document(
+    field: &'static str,
+    code: &str,
+) -> Result<PolicyDocument, mamori_domain::org::FieldError> {
+    PolicyDocument::parse(code).ok_or(mamori_domain::org::FieldError::new(
+        field,
+        "unknown_document",
+    ))
 }
 
 /// Mail and inbox texts, in the reader's language.
@@ -122,8 +137,22 @@ struct Texts;
 impl Texts {
     fn approval_request(lang: Lang, r: &RequestRecord) -> (String, String) {
         match lang {
-            Lang::Ja => (format!("【mamori】承認依頼: {} {}", r.ref_no, r.title), format!("{} の承認をお願いします。期限: {}", r.title, local(r.step_due_at))),
-            Lang::En => (format!("[mamori] Approval requested: {} {}", r.ref_no, r.title), format!("Please decide on {}. Due: {}", r.title, local(r.step_due_at))),
+            Lang::Ja => (
+                format!("【mamori】承認依頼: {} {}", r.ref_no, r.title),
+                format!(
+                    "{} の承認をお願いします。期限: {}",
+                    r.title,
+                    local(r.step_due_at)
+                ),
+            ),
+            Lang::En => (
+                format!("[mamori] Approval requested: {} {}", r.ref_no, r.title),
+                format!(
+                    "Please decide on {}. Due: {}",
+                    r.title,
+                    local(r.step_due_at)
+                ),
+            ),
         }
     }
     fn decided(lang: Lang, r: &RequestRecord) -> (String, String) {
@@ -138,27 +167,96 @@ impl Texts {
             (Lang::En, _) => "was updated",
         };
         match lang {
-            Lang::Ja => (format!("【mamori】{} {}: {}", r.ref_no, r.title, state), format!("あなたの申請 {} は{}。", r.ref_no, state)),
-            Lang::En => (format!("[mamori] {} {}: {}", r.ref_no, r.title, state), format!("Your request {} {}.", r.ref_no, state)),
+            Lang::Ja => (
+                format!("【mamori】{} {}: {}", r.ref_no, r.title, state),
+                format!("あなたの申請 {} は{}。", r.ref_no, state),
+            ),
+            Lang::En => (
+                format!("[mamori] {} {}: {}", r.ref_no, r.title, state),
+                format!("Your request {} {}.", r.ref_no, state),
+            ),
         }
     }
     fn alert(lang: Lang, r: &RequestRecord, a: &Alert, expiry: bool) -> (String, String) {
         match (lang, a, expiry) {
-            (Lang::Ja, Alert::Reminder { days_before, .. }, false) => (format!("【mamori】リマインド: {} の承認期限まであと {days_before} 日", r.ref_no), format!("{} の承認期限は {} です。", r.title, local(r.step_due_at))),
-            (Lang::Ja, Alert::Escalation { .. }, false) => (format!("【mamori】期限超過: {} が未承認です", r.ref_no), format!("{} の承認期限 {} を過ぎています。対応を促してください。", r.title, local(r.step_due_at))),
-            (Lang::Ja, Alert::Reminder { days_before, .. }, true) => (format!("【mamori】例外の有効期限まであと {days_before} 日: {}", r.ref_no), format!("{} の有効期限が近づいています。継続が必要なら再申請してください。", r.title)),
-            (Lang::Ja, Alert::Escalation { .. }, true) => (format!("【mamori】例外の有効期限切れ（まだ使っていませんか？）: {}", r.ref_no), format!("{} は有効期限を過ぎました。まだ例外の状態なら、再申請するか方針どおりに戻してください。", r.title)),
-            (Lang::En, Alert::Reminder { days_before, .. }, false) => (format!("[mamori] Reminder: {} is due in {days_before} days", r.ref_no), format!("{} is due on {}.", r.title, local(r.step_due_at))),
-            (Lang::En, Alert::Escalation { .. }, false) => (format!("[mamori] Overdue: {} is not decided", r.ref_no), format!("{} was due on {}. Please follow up.", r.title, local(r.step_due_at))),
-            (Lang::En, Alert::Reminder { days_before, .. }, true) => (format!("[mamori] Exception {} ends in {days_before} days", r.ref_no), format!("{} ends soon. Apply again if it is still needed.", r.title)),
-            (Lang::En, Alert::Escalation { .. }, true) => (format!("[mamori] Exception {} has expired — still in use?", r.ref_no), format!("{} has expired. If the exception still applies, apply again or return to the policy.", r.title)),
+            (Lang::Ja, Alert::Reminder { days_before, .. }, false) => (
+                format!(
+                    "【mamori】リマインド: {} の承認期限まであと {days_before} 日",
+                    r.ref_no
+                ),
+                format!("{} の承認期限は {} です。", r.title, local(r.step_due_at)),
+            ),
+            (Lang::Ja, Alert::Escalation { .. }, false) => (
+                format!("【mamori】期限超過: {} が未承認です", r.ref_no),
+                format!(
+                    "{} の承認期限 {} を過ぎています。対応を促してください。",
+                    r.title,
+                    local(r.step_due_at)
+                ),
+            ),
+            (Lang::Ja, Alert::Reminder { days_before, .. }, true) => (
+                format!(
+                    "【mamori】例外の有効期限まであと {days_before} 日: {}",
+                    r.ref_no
+                ),
+                format!(
+                    "{} の有効期限が近づいています。継続が必要なら再申請してください。",
+                    r.title
+                ),
+            ),
+            (Lang::Ja, Alert::Escalation { .. }, true) => (
+                format!(
+                    "【mamori】例外の有効期限切れ（まだ使っていませんか？）: {}",
+                    r.ref_no
+                ),
+                format!(
+                    "{} は有効期限を過ぎました。まだ例外の状態なら、再申請するか方針どおりに戻してください。",
+                    r.title
+                ),
+            ),
+            (Lang::En, Alert::Reminder { days_before, .. }, false) => (
+                format!(
+                    "[mamori] Reminder: {} is due in {days_before} days",
+                    r.ref_no
+                ),
+                format!("{} is due on {}.", r.title, local(r.step_due_at)),
+            ),
+            (Lang::En, Alert::Escalation { .. }, false) => (
+                format!("[mamori] Overdue: {} is not decided", r.ref_no),
+                format!(
+                    "{} was due on {}. Please follow up.",
+                    r.title,
+                    local(r.step_due_at)
+                ),
+            ),
+            (Lang::En, Alert::Reminder { days_before, .. }, true) => (
+                format!("[mamori] Exception {} ends in {days_before} days", r.ref_no),
+                format!("{} ends soon. Apply again if it is still needed.", r.title),
+            ),
+            (Lang::En, Alert::Escalation { .. }, true) => (
+                format!(
+                    "[mamori] Exception {} has expired — still in use?",
+                    r.ref_no
+                ),
+                format!(
+                    "{} has expired. If the exception still applies, apply again or return to the policy.",
+                    r.title
+                ),
+            ),
         }
     }
 }
 
 fn local(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(crate::ORG_OFFSET);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 impl App {
@@ -170,7 +268,12 @@ impl App {
     /// The people a step's approver resolves to today.
     async fn resolve(&self, approver: Approver, r: &RequestRecord) -> AppResult<Vec<Person>> {
         let today = self.today();
-        let filter = |role, dept| AssignmentFilter { role: Some(role), department_id: dept, active_on: Some(today), ..Default::default() };
+        let filter = |role, dept| AssignmentFilter {
+            role: Some(role),
+            department_id: dept,
+            active_on: Some(today),
+            ..Default::default()
+        };
         let assignments = match approver {
             Approver::Role(role) => self.store.assignments(&filter(role, None)).await?,
             Approver::DepartmentRole(role) => match r.department_id {
@@ -178,7 +281,11 @@ impl App {
                 None => vec![],
             },
             // The 事務局 puts committee items on the agenda and records the decision.
-            Approver::Committee => self.store.assignments(&filter(Role::Secretariat, None)).await?,
+            Approver::Committee => {
+                self.store
+                    .assignments(&filter(Role::Secretariat, None))
+                    .await?
+            }
         };
         let mut seen = HashSet::new();
         let mut people = Vec::new();
@@ -193,8 +300,19 @@ impl App {
         Ok(people)
     }
 
-    async fn notice_for(&self, p: &Person, key: String, kind: &str, texts: (String, String), link: String) -> AppResult<Notice> {
-        let immediate = self.store.notify_mode(p.id).await?.is_none_or(|m| m == "immediate");
+    async fn notice_for(
+        &self,
+        p: &Person,
+        key: String,
+        kind: &str,
+        texts: (String, String),
+        link: String,
+    ) -> AppResult<Notice> {
+        let immediate = self
+            .store
+            .notify_mode(p.id)
+            .await?
+            .is_none_or(|m| m == "immediate");
         Ok(Notice {
             person_id: p.id,
             dedupe_key: key,
@@ -207,16 +325,33 @@ impl App {
     }
 
     async fn approval_notices(&self, r: &RequestRecord, flow: &FlowDef) -> AppResult<Vec<Notice>> {
-        let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else { return Ok(vec![]) };
+        let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
+            return Ok(vec![]);
+        };
         let mut out = Vec::new();
         for p in self.resolve(step.approver, r).await? {
             let key = format!("req:{}:r{}:s{}:ask:{}", r.id, r.round, r.step, p.id);
-            out.push(self.notice_for(&p, key, "approval_request", Texts::approval_request(p.language, r), self.link(&format!("/requests/{}", r.id))).await?);
+            out.push(
+                self.notice_for(
+                    &p,
+                    key,
+                    "approval_request",
+                    Texts::approval_request(p.language, r),
+                    self.link(&format!("/requests/{}", r.id)),
+                )
+                .await?,
+            );
         }
         Ok(out)
     }
 
-    async fn file(&self, actor: &Actor, mut r: RequestRecord, flow: FlowDef, what: &str) -> AppResult<RequestRecord> {
+    async fn file(
+        &self,
+        actor: &Actor,
+        mut r: RequestRecord,
+        flow: FlowDef,
+        what: &str,
+    ) -> AppResult<RequestRecord> {
         let settings = self.alert_settings().await?;
         let now = self.now();
         r.step_due_at = now + Duration::days(i64::from(settings.step_due_days));
@@ -236,11 +371,27 @@ impl App {
         let mut pending = r.clone();
         pending.ref_no = "{ref}".into();
         let notices = self.approval_notices(&pending, &flow).await?;
-        let audit = self.draft(Some(actor), &format!("{what}.submit"), "request", Some(r.id.to_string()));
-        Ok(self.store.insert_request(&r, flow.prefix, &event, &notices, audit).await?)
+        let audit = self.draft(
+            Some(actor),
+            &format!("{what}.submit"),
+            "request",
+            Some(r.id.to_string()),
+        );
+        Ok(self
+            .store
+            .insert_request(&r, flow.prefix, &event, &notices, audit)
+            .await?)
     }
 
-    fn new_record(&self, actor: &Actor, kind: &str, title: String, doc: PolicyDocument, clause: Option<String>, details: String) -> RequestRecord {
+    fn new_record(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        title: String,
+        doc: PolicyDocument,
+        clause: Option<String>,
+        details: String,
+    ) -> RequestRecord {
         let now = self.now();
         RequestRecord {
             id: Uuid::now_v7(),
@@ -266,7 +417,11 @@ impl App {
     }
 
     /// Files 例外適用申請 (§6 of every 規程).
-    pub async fn file_exception(&self, actor: &Actor, input: &ExceptionInput) -> AppResult<RequestRecord> {
+    pub async fn file_exception(
+        &self,
+        actor: &Actor,
+        input: &ExceptionInput,
+    ) -> AppResult<RequestRecord> {
         let mut e = Errors::default();
         let doc = e.take(document("document", &input.document));
         let clause = e.take(required_text("clause", &input.clause, 50));
@@ -280,19 +435,30 @@ impl App {
             e.push("valid_until", "ends_before_start");
         }
         e.done()?;
-        let (Some(doc), Some(clause), Some(reason), Some(alternative)) = (doc, clause, reason, alternative) else {
+        let (Some(doc), Some(clause), Some(reason), Some(alternative)) =
+            (doc, clause, reason, alternative)
+        else {
             return Err(AppError::field("document", "required"));
         };
-        let details = serde_json::to_string(&ExceptionDetails { reason, alternative }).map_err(|e| AppError::Internal(e.to_string()))?;
+        let details = serde_json::to_string(&ExceptionDetails {
+            reason,
+            alternative,
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
         let title = format!("{} {} の例外適用", doc.name_ja(), clause);
         let mut r = self.new_record(actor, "exception", title, doc, Some(clause), details);
         r.valid_from = from;
         r.valid_until = until;
-        self.file(actor, r, workflow::exception_flow(doc), "exception").await
+        self.file(actor, r, workflow::exception_flow(doc), "exception")
+            .await
     }
 
     /// Files 変更申請 to the committee (§9 of every 規程).
-    pub async fn file_change_request(&self, actor: &Actor, input: &ChangeRequestInput) -> AppResult<RequestRecord> {
+    pub async fn file_change_request(
+        &self,
+        actor: &Actor,
+        input: &ChangeRequestInput,
+    ) -> AppResult<RequestRecord> {
         let mut e = Errors::default();
         let doc = e.take(document("document", &input.document));
         let proposal = e.take(required_text("proposal", &input.proposal, 4000));
@@ -302,10 +468,12 @@ impl App {
             return Err(AppError::field("document", "required"));
         };
         let clause = Some(input.clause.trim().to_string()).filter(|c| !c.is_empty());
-        let details = serde_json::to_string(&ChangeDetails { proposal, reason }).map_err(|e| AppError::Internal(e.to_string()))?;
+        let details = serde_json::to_string(&ChangeDetails { proposal, reason })
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let title = format!("{} の変更申請", doc.name_ja());
         let r = self.new_record(actor, "change_request", title, doc, clause, details);
-        self.file(actor, r, workflow::change_request_flow(), "change_request").await
+        self.file(actor, r, workflow::change_request_flow(), "change_request")
+            .await
     }
 
     /// May the actor see this request? Requester, approvers, 事務局,
@@ -314,13 +482,25 @@ impl App {
         if r.requester_id == actor.id() {
             return Ok(true);
         }
-        let oversight = [Role::Secretariat, Role::Auditor, Role::CommitteeChair, Role::CommitteeViceChair, Role::CommitteeMember, Role::President];
+        let oversight = [
+            Role::Secretariat,
+            Role::Auditor,
+            Role::CommitteeChair,
+            Role::CommitteeViceChair,
+            Role::CommitteeMember,
+            Role::President,
+        ];
         if oversight.iter().any(|role| actor.has_role(*role)) {
             return Ok(true);
         }
         let flow = flow_of(r)?;
         for step in &flow.steps {
-            if self.resolve(step.approver, r).await?.iter().any(|p| p.id == actor.id()) {
+            if self
+                .resolve(step.approver, r)
+                .await?
+                .iter()
+                .any(|p| p.id == actor.id())
+            {
                 return Ok(true);
             }
         }
@@ -339,13 +519,17 @@ impl App {
             _ => vec![],
         };
         let committee_step = step.is_some_and(|s| s.approver == Approver::Committee);
-        let can_decide = r.state == RequestState::InReview && !committee_step && approvers.iter().any(|p| p.id == actor.id());
+        let can_decide = r.state == RequestState::InReview
+            && !committee_step
+            && approvers.iter().any(|p| p.id == actor.id());
         let now = self.now();
         let status = match (r.state, r.valid_until) {
-            (RequestState::InReview, _) => serde_json::to_value(schedule::due_status(r.step_due_at, None, now, 1))
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            (RequestState::InReview, _) => {
+                serde_json::to_value(schedule::due_status(r.step_due_at, None, now, 1))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }
             (RequestState::Approved, Some(until)) if until < self.today() => "expired".into(),
             (RequestState::Approved, Some(_)) => "active".into(),
             (s, _) => s.id().into(),
@@ -363,7 +547,14 @@ impl App {
     }
 
     /// An approver decides the current step (approve, reject, return).
-    pub async fn decide_request(&self, actor: &Actor, id: Uuid, version: i64, decision: Decision, comment: &str) -> AppResult<RequestRecord> {
+    pub async fn decide_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        decision: Decision,
+        comment: &str,
+    ) -> AppResult<RequestRecord> {
         let r = self.store.request(id).await?;
         if !self.visible(actor, &r).await? {
             return Err(AppError::NotFound);
@@ -376,10 +567,21 @@ impl App {
             return Err(AppError::field("comment", "required"));
         }
         let flow = flow_of(&r)?;
-        let step = flow.steps.get(usize::try_from(r.step).unwrap_or(0)).ok_or(AppError::Conflict("not_in_review"))?;
+        let step = flow
+            .steps
+            .get(usize::try_from(r.step).unwrap_or(0))
+            .ok_or(AppError::Conflict("not_in_review"))?;
         let approvers = self.resolve(step.approver, &r).await?;
-        self.apply(actor, r, &flow, decision, Some(comment.to_string()).filter(|c| !c.is_empty()), approvers.iter().any(|p| p.id == actor.id()), false)
-            .await
+        self.apply(
+            actor,
+            r,
+            &flow,
+            decision,
+            Some(comment.to_string()).filter(|c| !c.is_empty()),
+            approvers.iter().any(|p| p.id == actor.id()),
+            false,
+        )
+        .await
     }
 
     /// Moves a request by a decision: the one path every decision takes.
@@ -418,7 +620,8 @@ impl App {
         match outcome {
             Outcome::NextStep(s) => {
                 r.step = i64::try_from(s).unwrap_or(0);
-                r.step_due_at = now + Duration::days(i64::from(self.alert_settings().await?.step_due_days));
+                r.step_due_at =
+                    now + Duration::days(i64::from(self.alert_settings().await?.step_due_days));
             }
             Outcome::Approved | Outcome::Rejected => r.decided_at = Some(now),
             Outcome::Returned => {}
@@ -441,11 +644,31 @@ impl App {
             notices = self.approval_notices(&r, flow).await?;
         } else {
             let requester = self.store.person(r.requester_id).await?;
-            let key = format!("req:{}:r{}:s{}:{}", r.id, r.round, decided_step, decision.id());
-            notices.push(self.notice_for(&requester, key, "request_decided", Texts::decided(requester.language, &r), self.link(&format!("/requests/{}", r.id))).await?);
+            let key = format!(
+                "req:{}:r{}:s{}:{}",
+                r.id,
+                r.round,
+                decided_step,
+                decision.id()
+            );
+            notices.push(
+                self.notice_for(
+                    &requester,
+                    key,
+                    "request_decided",
+                    Texts::decided(requester.language, &r),
+                    self.link(&format!("/requests/{}", r.id)),
+                )
+                .await?,
+            );
         }
         let mut audit: AuditDraft = self
-            .draft(Some(actor), &format!("request.{}", decision.id()), "request", Some(r.id.to_string()))
+            .draft(
+                Some(actor),
+                &format!("request.{}", decision.id()),
+                "request",
+                Some(r.id.to_string()),
+            )
             .before(&before)
             .after(&r);
         audit.detail = Some(match (comment, on_behalf_of) {
@@ -454,13 +677,24 @@ impl App {
             (None, Some(p)) => format!("{} (deputy for {p})", r.ref_no),
             (None, None) => r.ref_no.clone(),
         });
-        self.store.update_request(&r, &event, &notices, audit).await?;
+        self.store
+            .update_request(&r, &event, &notices, audit)
+            .await?;
         Ok(r)
     }
 
     /// When a step names a role the actor holds only as deputy, for whom.
-    async fn deputised_for(&self, actor: &Actor, flow: &FlowDef, step: i64) -> AppResult<Option<Uuid>> {
-        let Some(Approver::Role(role)) = flow.steps.get(usize::try_from(step).unwrap_or(0)).map(|s| s.approver) else {
+    async fn deputised_for(
+        &self,
+        actor: &Actor,
+        flow: &FlowDef,
+        step: i64,
+    ) -> AppResult<Option<Uuid>> {
+        let Some(Approver::Role(role)) = flow
+            .steps
+            .get(usize::try_from(step).unwrap_or(0))
+            .map(|s| s.approver)
+        else {
             return Ok(None);
         };
         if !actor.acting_roles.contains(&role) || actor.assignments.iter().any(|a| a.role == role) {
@@ -472,24 +706,54 @@ impl App {
             .delegations()
             .await?
             .into_iter()
-            .find(|d| d.role == role && d.deputy_person_id == actor.id() && d.starts_at <= now && d.ends_at.is_none_or(|e| now < e))
+            .find(|d| {
+                d.role == role
+                    && d.deputy_person_id == actor.id()
+                    && d.starts_at <= now
+                    && d.ends_at.is_none_or(|e| now < e)
+            })
             .map(|d| d.absent_person_id))
     }
 
     /// The requester resubmits a returned request (a new round of approvals).
-    pub async fn resubmit_request(&self, actor: &Actor, id: Uuid, version: i64, comment: &str) -> AppResult<RequestRecord> {
-        self.requester_action(actor, id, version, "resubmit", comment).await
+    pub async fn resubmit_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        comment: &str,
+    ) -> AppResult<RequestRecord> {
+        self.requester_action(actor, id, version, "resubmit", comment)
+            .await
     }
 
     /// The requester withdraws an open request.
-    pub async fn withdraw_request(&self, actor: &Actor, id: Uuid, version: i64, comment: &str) -> AppResult<RequestRecord> {
-        self.requester_action(actor, id, version, "withdraw", comment).await
+    pub async fn withdraw_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        comment: &str,
+    ) -> AppResult<RequestRecord> {
+        self.requester_action(actor, id, version, "withdraw", comment)
+            .await
     }
 
-    async fn requester_action(&self, actor: &Actor, id: Uuid, version: i64, action: &str, comment: &str) -> AppResult<RequestRecord> {
+    async fn requester_action(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        action: &str,
+        comment: &str,
+    ) -> AppResult<RequestRecord> {
         let mut r = self.store.request(id).await?;
         if r.requester_id != actor.id() {
-            return Err(if self.visible(actor, &r).await? { AppError::Forbidden } else { AppError::NotFound });
+            return Err(if self.visible(actor, &r).await? {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound
+            });
         }
         if r.version != version {
             return Err(AppError::Conflict("stale_version"));
@@ -510,7 +774,8 @@ impl App {
             r.state = RequestState::InReview;
             r.step = 0;
             r.round += 1;
-            r.step_due_at = now + Duration::days(i64::from(self.alert_settings().await?.step_due_days));
+            r.step_due_at =
+                now + Duration::days(i64::from(self.alert_settings().await?.step_due_days));
             notices = self.approval_notices(&r, &flow).await?;
         } else {
             r.state = RequestState::Withdrawn;
@@ -529,25 +794,50 @@ impl App {
             on_behalf_of: None,
         };
         let audit = self
-            .draft(Some(actor), &format!("request.{action}"), "request", Some(r.id.to_string()))
+            .draft(
+                Some(actor),
+                &format!("request.{action}"),
+                "request",
+                Some(r.id.to_string()),
+            )
             .before(&before)
             .after(&r)
             .detail(r.ref_no.clone());
-        self.store.update_request(&r, &event, &notices, audit).await?;
+        self.store
+            .update_request(&r, &event, &notices, audit)
+            .await?;
         Ok(r)
     }
 
     /// What the actor has filed.
     pub async fn my_requests(&self, actor: &Actor) -> AppResult<Vec<RequestRecord>> {
-        Ok(self.store.requests(&RequestFilter { requester_id: Some(actor.id()), limit: 200, ..Default::default() }).await?)
+        Ok(self
+            .store
+            .requests(&RequestFilter {
+                requester_id: Some(actor.id()),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?)
     }
 
     /// All requests, for the 事務局 and 監査人.
-    pub async fn all_requests(&self, actor: &Actor, open_only: bool) -> AppResult<Vec<RequestRecord>> {
+    pub async fn all_requests(
+        &self,
+        actor: &Actor,
+        open_only: bool,
+    ) -> AppResult<Vec<RequestRecord>> {
         if !(actor.has_role(Role::Secretariat) || actor.can(Permission::ViewAudit)) {
             return Err(AppError::Forbidden);
         }
-        Ok(self.store.requests(&RequestFilter { open_only, limit: 500, ..Default::default() }).await?)
+        Ok(self
+            .store
+            .requests(&RequestFilter {
+                open_only,
+                limit: 500,
+                ..Default::default()
+            })
+            .await?)
     }
 
     /// Everything waiting on the actor, soonest first.
@@ -560,9 +850,20 @@ impl App {
                 continue;
             }
             let flow = flow_of(&r)?;
-            let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else { continue };
-            if self.resolve(step.approver, &r).await?.iter().any(|p| p.id == actor.id()) {
-                let kind = if step.approver == Approver::Committee { "committee_item" } else { "approval" };
+            let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
+                continue;
+            };
+            if self
+                .resolve(step.approver, &r)
+                .await?
+                .iter()
+                .any(|p| p.id == actor.id())
+            {
+                let kind = if step.approver == Approver::Committee {
+                    "committee_item"
+                } else {
+                    "approval"
+                };
                 tasks.push(Task {
                     kind: kind.into(),
                     title: format!("{} {}", r.ref_no, r.title),
@@ -587,28 +888,66 @@ impl App {
             let link = self.link(&format!("/requests/{}", r.id));
             if r.state == RequestState::InReview {
                 let flow = flow_of(&r)?;
-                let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else { continue };
+                let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
+                    continue;
+                };
                 for alert in schedule::alerts_due(r.step_due_at, &settings, now) {
                     let recipients = match alert {
                         Alert::Reminder { .. } => self.resolve(step.approver, &r).await?,
                         Alert::Escalation { level: 1, .. } => self.escalation_first(&r).await?,
-                        Alert::Escalation { .. } => self.resolve(Approver::Role(Role::Secretariat), &r).await?,
+                        Alert::Escalation { .. } => {
+                            self.resolve(Approver::Role(Role::Secretariat), &r).await?
+                        }
                     };
                     for p in recipients {
-                        let key = format!("req:{}:r{}:s{}:{}:{}", r.id, r.round, r.step, alert.key(), p.id);
-                        notices.push(self.notice_for(&p, key, "deadline", Texts::alert(p.language, &r, &alert, false), link.clone()).await?);
+                        let key = format!(
+                            "req:{}:r{}:s{}:{}:{}",
+                            r.id,
+                            r.round,
+                            r.step,
+                            alert.key(),
+                            p.id
+                        );
+                        notices.push(
+                            self.notice_for(
+                                &p,
+                                key,
+                                "deadline",
+                                Texts::alert(p.language, &r, &alert, false),
+                                link.clone(),
+                            )
+                            .await?,
+                        );
                     }
                 }
             } else if let Some(until) = r.valid_until {
                 // Exceptions: remind before they end; after, ask whether they are still in use.
-                let end = (until + Duration::days(1)).midnight().assume_offset(crate::ORG_OFFSET);
+                let end = (until + Duration::days(1))
+                    .midnight()
+                    .assume_offset(crate::ORG_OFFSET);
                 if today > until + Duration::days(60) {
                     continue;
                 }
                 let requester = self.store.person(r.requester_id).await?;
-                for alert in schedule::alerts_due(end, &AlertSettings { escalate_after_days: vec![0], ..settings.clone() }, now) {
+                for alert in schedule::alerts_due(
+                    end,
+                    &AlertSettings {
+                        escalate_after_days: vec![0],
+                        ..settings.clone()
+                    },
+                    now,
+                ) {
                     let key = format!("req:{}:expiry:{}:{}", r.id, alert.key(), requester.id);
-                    notices.push(self.notice_for(&requester, key, "exception_expiry", Texts::alert(requester.language, &r, &alert, true), link.clone()).await?);
+                    notices.push(
+                        self.notice_for(
+                            &requester,
+                            key,
+                            "exception_expiry",
+                            Texts::alert(requester.language, &r, &alert, true),
+                            link.clone(),
+                        )
+                        .await?,
+                    );
                 }
             }
         }
@@ -618,8 +957,15 @@ impl App {
     /// First escalation: the requester's 部門長, or the deputy of the
     /// approver when there is none.
     async fn escalation_first(&self, r: &RequestRecord) -> AppResult<Vec<Person>> {
-        let heads = self.resolve(Approver::DepartmentRole(Role::DepartmentHead), r).await?;
-        if heads.is_empty() { self.resolve(Approver::Role(Role::CommitteeViceChair), r).await } else { Ok(heads) }
+        let heads = self
+            .resolve(Approver::DepartmentRole(Role::DepartmentHead), r)
+            .await?;
+        if heads.is_empty() {
+            self.resolve(Approver::Role(Role::CommitteeViceChair), r)
+                .await
+        } else {
+            Ok(heads)
+        }
     }
 
     pub async fn inbox(&self, actor: &Actor) -> AppResult<Vec<crate::ports::InboxItem>> {
@@ -636,13 +982,26 @@ impl App {
             return Err(AppError::field("notify_mode", "invalid"));
         }
         let token = self.store.calendar_token_hash(actor.id()).await?;
-        self.store.set_person_settings(actor.id(), mode, token.as_deref(), self.now()).await?;
-        let d = self.draft(Some(actor), "person.notify_mode", "person", Some(actor.id().to_string())).detail(mode.to_string());
+        self.store
+            .set_person_settings(actor.id(), mode, token.as_deref(), self.now())
+            .await?;
+        let d = self
+            .draft(
+                Some(actor),
+                "person.notify_mode",
+                "person",
+                Some(actor.id().to_string()),
+            )
+            .detail(mode.to_string());
         self.store.append(d).await?;
         Ok(())
     }
 
     pub async fn notify_mode(&self, actor: &Actor) -> AppResult<String> {
-        Ok(self.store.notify_mode(actor.id()).await?.unwrap_or_else(|| "immediate".into()))
+        Ok(self
+            .store
+            .notify_mode(actor.id())
+            .await?
+            .unwrap_or_else(|| "immediate".into()))
     }
 }

@@ -24,6 +24,14 @@ pub struct Config {
     pub log_format: String,
     /// This node is one of several sharing the database (PostgreSQL only).
     pub cluster: bool,
+    /// Where people reach mamori, for links in e-mail (e.g. https://isms.example.jp).
+    pub base_url: String,
+    /// SMTP server: smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465.
+    pub smtp_url: String,
+    /// Sender of mamori's e-mail, e.g. `mamori <isms@example.jp>`.
+    pub mail_from: String,
+    /// Run the scheduler and the mail worker on this node.
+    pub jobs: bool,
 }
 
 impl Default for Config {
@@ -36,6 +44,10 @@ impl Default for Config {
             organisation: "mamori".into(),
             log_format: "text".into(),
             cluster: false,
+            base_url: String::new(),
+            smtp_url: String::new(),
+            mail_from: "mamori <mamori@localhost>".into(),
+            jobs: true,
         }
     }
 }
@@ -53,6 +65,10 @@ impl std::fmt::Debug for Config {
             .field("organisation", &self.organisation)
             .field("log_format", &self.log_format)
             .field("cluster", &self.cluster)
+            .field("base_url", &self.base_url)
+            .field("smtp_url", &mamori_store::redact_url(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
+            .field("jobs", &self.jobs)
             .finish()
     }
 }
@@ -70,6 +86,15 @@ impl Config {
         Ok(fig
             .merge(Env::prefixed("MAMORI_").ignore(&["test_pg_url"]))
             .extract()?)
+    }
+
+    /// The base URL for links: configured, or the listening address.
+    pub fn base_url_or(&self, addr: std::net::SocketAddr) -> String {
+        if self.base_url.is_empty() {
+            format!("http://{addr}")
+        } else {
+            self.base_url.trim_end_matches('/').to_string()
+        }
     }
 
     /// A SQLite database cannot be shared by several nodes.

@@ -52,6 +52,9 @@ enum Command {
         /// Do not apply migrations at start.
         #[arg(long)]
         no_migrate: bool,
+        /// Do not run the scheduler and mail worker on this node.
+        #[arg(long)]
+        no_jobs: bool,
     },
     /// Apply database migrations.
     Migrate,
@@ -165,10 +168,17 @@ async fn main() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Demo { data_dir, listen } => demo(cfg, data_dir, listen).await,
-        Command::Serve { listen, no_migrate } => {
+        Command::Serve {
+            listen,
+            no_migrate,
+            no_jobs,
+        } => {
             init_logging(cfg.log_format == "json");
             if let Some(l) = listen {
                 cfg.listen = l;
+            }
+            if no_jobs {
+                cfg.jobs = false;
             }
             cfg.check()?;
             let app = open(&cfg.database_url, !no_migrate).await?;
@@ -432,6 +442,35 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
 type Banner = Box<dyn FnOnce(SocketAddr) + Send>;
 
 async fn serve(app: App, cfg: &Config, banner: Option<Banner>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let app = app.with_base_url(&cfg.base_url_or(addr));
+    let jobs = if cfg.jobs {
+        let mailer: Option<Arc<dyn mamori_app::ports::Mailer>> = if cfg.smtp_url.is_empty() {
+            tracing::warn!(
+                "no SMTP server configured (MAMORI_SMTP_URL): e-mail stays queued in the outbox"
+            );
+            None
+        } else {
+            let smtp = mamori_jobs::mail::SmtpConfig {
+                url: cfg.smtp_url.clone(),
+                from: cfg.mail_from.clone(),
+            };
+            Some(Arc::new(
+                mamori_jobs::mail::smtp_mailer(&smtp).context("SMTP configuration")?,
+            ))
+        };
+        mamori_jobs::runner::start(
+            app.clone(),
+            mailer,
+            mamori_jobs::runner::node_name(),
+            Default::default(),
+        )
+    } else {
+        Vec::new()
+    };
     let state = mamori_web::AppState::new(
         app.clone(),
         mamori_web::WebConfig {
@@ -441,10 +480,6 @@ async fn serve(app: App, cfg: &Config, banner: Option<Banner>) -> anyhow::Result
         },
     );
     let router = mamori_web::router(state);
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
-        .with_context(|| format!("listening on {}", cfg.listen))?;
-    let addr = listener.local_addr()?;
     match banner {
         Some(b) => b(addr),
         None => tracing::info!(%addr, "listening"),
@@ -467,5 +502,8 @@ async fn serve(app: App, cfg: &Config, banner: Option<Banner>) -> anyhow::Result
     })
     .await?;
     housekeeping.abort();
+    for j in jobs {
+        j.abort();
+    }
     Ok(())
 }

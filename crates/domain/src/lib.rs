@@ -19,8 +19,8 @@ pub mod password;
 pub mod policy;
 pub mod roles;
 pub mod schedule;
-pub mod workflow;
 pub mod settings;
+pub mod workflow;
 
 pub use org::FieldErrorExt;
 pub use roles::Role;

@@ -38,7 +38,10 @@ documents! {
 
 impl PolicyDocument {
     pub fn parse(code: &str) -> Option<PolicyDocument> {
-        PolicyDocument::ALL.iter().copied().find(|d| d.code().eq_ignore_ascii_case(code.trim()))
+        PolicyDocument::ALL
+            .iter()
+            .copied()
+            .find(|d| d.code().eq_ignore_ascii_case(code.trim()))
     }
     pub fn name(self, lang: crate::org::Lang) -> &'static str {
         match lang {

@@ -79,14 +79,22 @@ pub struct AlertSettings {
 
 impl Default for AlertSettings {
     fn default() -> Self {
-        AlertSettings { remind_before_days: vec![3, 1], escalate_after_days: vec![1, 3], step_due_days: 5, due_soon_days: 3 }
+        AlertSettings {
+            remind_before_days: vec![3, 1],
+            escalate_after_days: vec![1, 3],
+            step_due_days: 5,
+            due_soon_days: 3,
+        }
     }
 }
 
 /// A reminder or an escalation, and when it falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Alert {
-    Reminder { days_before: u32, at: OffsetDateTime },
+    Reminder {
+        days_before: u32,
+        at: OffsetDateTime,
+    },
     /// `level` 1 goes to the 部門長 or deputy, 2 and above to the 事務局.
     Escalation { level: u32, at: OffsetDateTime },
 }
@@ -111,11 +119,19 @@ pub fn alerts(due: OffsetDateTime, s: &AlertSettings) -> Vec<Alert> {
     let mut out: Vec<Alert> = s
         .remind_before_days
         .iter()
-        .map(|d| Alert::Reminder { days_before: *d, at: due - Duration::days(i64::from(*d)) })
-        .chain(s.escalate_after_days.iter().enumerate().map(|(i, d)| Alert::Escalation {
-            level: u32::try_from(i).unwrap_or(0) + 1,
-            at: due + Duration::days(i64::from(*d)),
-        }))
+        .map(|d| Alert::Reminder {
+            days_before: *d,
+            at: due - Duration::days(i64::from(*d)),
+        })
+        .chain(
+            s.escalate_after_days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Alert::Escalation {
+                    level: u32::try_from(i).unwrap_or(0) + 1,
+                    at: due + Duration::days(i64::from(*d)),
+                }),
+        )
         .collect();
     out.sort_by_key(Alert::at);
     out
@@ -123,7 +139,10 @@ pub fn alerts(due: OffsetDateTime, s: &AlertSettings) -> Vec<Alert> {
 
 /// The alerts whose time has come (at or before `now`).
 pub fn alerts_due(due: OffsetDateTime, s: &AlertSettings, now: OffsetDateTime) -> Vec<Alert> {
-    alerts(due, s).into_iter().filter(|a| a.at() <= now).collect()
+    alerts(due, s)
+        .into_iter()
+        .filter(|a| a.at() <= now)
+        .collect()
 }
 
 /// Where something stands against its deadline.
@@ -137,7 +156,12 @@ pub enum DueStatus {
     DoneLate,
 }
 
-pub fn due_status(due: OffsetDateTime, done_at: Option<OffsetDateTime>, now: OffsetDateTime, soon_days: u32) -> DueStatus {
+pub fn due_status(
+    due: OffsetDateTime,
+    done_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    soon_days: u32,
+) -> DueStatus {
     match done_at {
         Some(d) if d <= due => DueStatus::Done,
         Some(_) => DueStatus::DoneLate,
@@ -154,16 +178,36 @@ mod tests {
 
     #[test]
     fn cadences_step_by_calendar() {
-        assert_eq!(Cadence::Yearly.next_after(date!(2024 - 02 - 29)), date!(2025 - 02 - 28));
-        assert_eq!(Cadence::Quarterly.next_after(date!(2026 - 11 - 30)), date!(2027 - 02 - 28));
-        assert_eq!(Cadence::Monthly.next_after(date!(2026 - 01 - 31)), date!(2026 - 02 - 28));
-        assert_eq!(Cadence::Monthly.next_after(date!(2026 - 12 - 15)), date!(2027 - 01 - 15));
-        assert_eq!(Cadence::EveryDays(14).next_after(date!(2026 - 11 - 26)), date!(2026 - 12 - 10));
+        assert_eq!(
+            Cadence::Yearly.next_after(date!(2024 - 02 - 29)),
+            date!(2025 - 02 - 28)
+        );
+        assert_eq!(
+            Cadence::Quarterly.next_after(date!(2026 - 11 - 30)),
+            date!(2027 - 02 - 28)
+        );
+        assert_eq!(
+            Cadence::Monthly.next_after(date!(2026 - 01 - 31)),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            Cadence::Monthly.next_after(date!(2026 - 12 - 15)),
+            date!(2027 - 01 - 15)
+        );
+        assert_eq!(
+            Cadence::EveryDays(14).next_after(date!(2026 - 11 - 26)),
+            date!(2026 - 12 - 10)
+        );
     }
 
     #[test]
     fn cadence_ids_round_trip() {
-        for c in [Cadence::Yearly, Cadence::Quarterly, Cadence::Monthly, Cadence::EveryDays(45)] {
+        for c in [
+            Cadence::Yearly,
+            Cadence::Quarterly,
+            Cadence::Monthly,
+            Cadence::EveryDays(45),
+        ] {
             assert_eq!(Cadence::parse(&c.id()), Some(c));
         }
         assert_eq!(Cadence::parse("年１回"), Some(Cadence::Yearly));
@@ -185,7 +229,13 @@ mod tests {
                 datetime!(2026-12-04 09:00 UTC)
             ]
         );
-        assert_eq!(a[2], Alert::Escalation { level: 1, at: datetime!(2026-12-02 09:00 UTC) });
+        assert_eq!(
+            a[2],
+            Alert::Escalation {
+                level: 1,
+                at: datetime!(2026-12-02 09:00 UTC)
+            }
+        );
     }
 
     #[test]
@@ -193,17 +243,43 @@ mod tests {
         let due = datetime!(2026-12-01 09:00 UTC);
         let s = AlertSettings::default();
         assert!(alerts_due(due, &s, datetime!(2026-11-28 08:59 UTC)).is_empty());
-        assert_eq!(alerts_due(due, &s, datetime!(2026-11-28 09:00 UTC)).len(), 1);
-        assert_eq!(alerts_due(due, &s, datetime!(2026-12-02 09:00 UTC)).len(), 3);
+        assert_eq!(
+            alerts_due(due, &s, datetime!(2026-11-28 09:00 UTC)).len(),
+            1
+        );
+        assert_eq!(
+            alerts_due(due, &s, datetime!(2026-12-02 09:00 UTC)).len(),
+            3
+        );
     }
 
     #[test]
     fn due_status_at_the_edges() {
         let due = datetime!(2026-12-01 09:00 UTC);
-        assert_eq!(due_status(due, None, datetime!(2026-11-28 08:59 UTC), 3), DueStatus::Open);
-        assert_eq!(due_status(due, None, datetime!(2026-11-28 09:00 UTC), 3), DueStatus::DueSoon);
-        assert_eq!(due_status(due, None, datetime!(2026-12-01 09:00 UTC), 3), DueStatus::Overdue);
-        assert_eq!(due_status(due, Some(due), datetime!(2027-01-01 00:00 UTC), 3), DueStatus::Done);
-        assert_eq!(due_status(due, Some(datetime!(2026-12-01 09:01 UTC)), datetime!(2027-01-01 00:00 UTC), 3), DueStatus::DoneLate);
+        assert_eq!(
+            due_status(due, None, datetime!(2026-11-28 08:59 UTC), 3),
+            DueStatus::Open
+        );
+        assert_eq!(
+            due_status(due, None, datetime!(2026-11-28 09:00 UTC), 3),
+            DueStatus::DueSoon
+        );
+        assert_eq!(
+            due_status(due, None, datetime!(2026-12-01 09:00 UTC), 3),
+            DueStatus::Overdue
+        );
+        assert_eq!(
+            due_status(due, Some(due), datetime!(2027-01-01 00:00 UTC), 3),
+            DueStatus::Done
+        );
+        assert_eq!(
+            due_status(
+                due,
+                Some(datetime!(2026-12-01 09:01 UTC)),
+                datetime!(2027-01-01 00:00 UTC),
+                3
+            ),
+            DueStatus::DoneLate
+        );
     }
 }

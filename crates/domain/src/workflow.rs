@@ -64,9 +64,15 @@ impl RequestState {
         }
     }
     pub fn parse(s: &str) -> Option<RequestState> {
-        [RequestState::InReview, RequestState::Returned, RequestState::Approved, RequestState::Rejected, RequestState::Withdrawn]
-            .into_iter()
-            .find(|r| r.id() == s)
+        [
+            RequestState::InReview,
+            RequestState::Returned,
+            RequestState::Approved,
+            RequestState::Rejected,
+            RequestState::Withdrawn,
+        ]
+        .into_iter()
+        .find(|r| r.id() == s)
     }
     pub fn is_open(self) -> bool {
         matches!(self, RequestState::InReview | RequestState::Returned)
@@ -92,7 +98,9 @@ impl Decision {
         }
     }
     pub fn parse(s: &str) -> Option<Decision> {
-        [Decision::Approve, Decision::Reject, Decision::Return].into_iter().find(|d| d.id() == s)
+        [Decision::Approve, Decision::Reject, Decision::Return]
+            .into_iter()
+            .find(|d| d.id() == s)
     }
 }
 
@@ -160,7 +168,11 @@ pub struct DecisionContext<'a> {
 }
 
 /// Applies a decision to a request; pure.
-pub fn decide(flow: &FlowDef, ctx: &DecisionContext<'_>, decision: Decision) -> Result<Outcome, FlowError> {
+pub fn decide(
+    flow: &FlowDef,
+    ctx: &DecisionContext<'_>,
+    decision: Decision,
+) -> Result<Outcome, FlowError> {
     if ctx.state != RequestState::InReview {
         return Err(FlowError::NotInReview);
     }
@@ -193,7 +205,15 @@ pub fn exception_flow(document: PolicyDocument) -> FlowDef {
         PolicyDocument::SystemUse => Approver::DepartmentRole(Role::SecurityOfficer),
         _ => Approver::Committee,
     };
-    FlowDef { kind: "exception", prefix: "EXC", steps: vec![StepDef { key: "approval", approver, distinct: true }] }
+    FlowDef {
+        kind: "exception",
+        prefix: "EXC",
+        steps: vec![StepDef {
+            key: "approval",
+            approver,
+            distinct: true,
+        }],
+    }
 }
 
 /// 本規程の変更を求める者は委員会に申請 (§9 of every 規程): the committee decides.
@@ -201,7 +221,11 @@ pub fn change_request_flow() -> FlowDef {
     FlowDef {
         kind: "change_request",
         prefix: "CR",
-        steps: vec![StepDef { key: "committee", approver: Approver::Committee, distinct: true }],
+        steps: vec![StepDef {
+            key: "committee",
+            approver: Approver::Committee,
+            distinct: true,
+        }],
     }
 }
 
@@ -220,8 +244,12 @@ pub enum CommitteeDecision {
 }
 
 impl CommitteeDecision {
-    pub const ALL: &'static [CommitteeDecision] =
-        &[CommitteeDecision::Approved, CommitteeDecision::ConditionallyApproved, CommitteeDecision::Continued, CommitteeDecision::Rejected];
+    pub const ALL: &'static [CommitteeDecision] = &[
+        CommitteeDecision::Approved,
+        CommitteeDecision::ConditionallyApproved,
+        CommitteeDecision::Continued,
+        CommitteeDecision::Rejected,
+    ];
     pub fn id(self) -> &'static str {
         match self {
             CommitteeDecision::Approved => "approved",
@@ -236,7 +264,9 @@ impl CommitteeDecision {
     /// What it does to the request it decides (None: nothing yet).
     pub fn as_decision(self) -> Option<Decision> {
         match self {
-            CommitteeDecision::Approved | CommitteeDecision::ConditionallyApproved => Some(Decision::Approve),
+            CommitteeDecision::Approved | CommitteeDecision::ConditionallyApproved => {
+                Some(Decision::Approve)
+            }
             CommitteeDecision::Rejected => Some(Decision::Reject),
             CommitteeDecision::Continued => None,
         }
@@ -252,8 +282,16 @@ mod tests {
             kind: "test",
             prefix: "T",
             steps: vec![
-                StepDef { key: "head", approver: Approver::DepartmentRole(Role::DepartmentHead), distinct: false },
-                StepDef { key: "is", approver: Approver::Role(Role::Secretariat), distinct: true },
+                StepDef {
+                    key: "head",
+                    approver: Approver::DepartmentRole(Role::DepartmentHead),
+                    distinct: false,
+                },
+                StepDef {
+                    key: "is",
+                    approver: Approver::Role(Role::Secretariat),
+                    distinct: true,
+                },
             ],
         }
     }
@@ -273,41 +311,68 @@ mod tests {
     #[test]
     fn approval_moves_through_the_steps() {
         let f = two_step();
-        assert_eq!(decide(&f, &ctx(0, 2, &[]), Decision::Approve), Ok(Outcome::NextStep(1)));
-        assert_eq!(decide(&f, &ctx(1, 3, &[Uuid::from_u128(2)]), Decision::Approve), Ok(Outcome::Approved));
-        assert_eq!(decide(&f, &ctx(0, 2, &[]), Decision::Return), Ok(Outcome::Returned));
-        assert_eq!(decide(&f, &ctx(1, 3, &[]), Decision::Reject), Ok(Outcome::Rejected));
+        assert_eq!(
+            decide(&f, &ctx(0, 2, &[]), Decision::Approve),
+            Ok(Outcome::NextStep(1))
+        );
+        assert_eq!(
+            decide(&f, &ctx(1, 3, &[Uuid::from_u128(2)]), Decision::Approve),
+            Ok(Outcome::Approved)
+        );
+        assert_eq!(
+            decide(&f, &ctx(0, 2, &[]), Decision::Return),
+            Ok(Outcome::Returned)
+        );
+        assert_eq!(
+            decide(&f, &ctx(1, 3, &[]), Decision::Reject),
+            Ok(Outcome::Rejected)
+        );
     }
 
     #[test]
     fn requester_cannot_approve_own_request() {
-        assert_eq!(decide(&two_step(), &ctx(0, 1, &[]), Decision::Approve), Err(FlowError::OwnRequest));
+        assert_eq!(
+            decide(&two_step(), &ctx(0, 1, &[]), Decision::Approve),
+            Err(FlowError::OwnRequest)
+        );
     }
 
     #[test]
     fn one_person_never_fills_two_distinct_steps() {
         let earlier = [Uuid::from_u128(2)];
-        assert_eq!(decide(&two_step(), &ctx(1, 2, &earlier), Decision::Approve), Err(FlowError::SamePersonTwice));
+        assert_eq!(
+            decide(&two_step(), &ctx(1, 2, &earlier), Decision::Approve),
+            Err(FlowError::SamePersonTwice)
+        );
     }
 
     #[test]
     fn only_the_named_approver_decides() {
         let mut c = ctx(0, 9, &[]);
         c.actor_is_approver = false;
-        assert_eq!(decide(&two_step(), &c, Decision::Approve), Err(FlowError::NotApprover));
+        assert_eq!(
+            decide(&two_step(), &c, Decision::Approve),
+            Err(FlowError::NotApprover)
+        );
     }
 
     #[test]
     fn decided_requests_take_no_more_decisions() {
         let mut c = ctx(0, 2, &[]);
         c.state = RequestState::Approved;
-        assert_eq!(decide(&two_step(), &c, Decision::Approve), Err(FlowError::NotInReview));
+        assert_eq!(
+            decide(&two_step(), &c, Decision::Approve),
+            Err(FlowError::NotInReview)
+        );
     }
 
     #[test]
     fn committee_steps_are_decided_in_a_meeting() {
         let f = change_request_flow();
-        assert_eq!(decide(&f, &ctx(0, 2, &[]), Decision::Approve), Err(FlowError::CommitteeDecides));
+        assert_eq!(
+            decide(&f, &ctx(0, 2, &[]), Decision::Approve),
+            Err(FlowError::CommitteeDecides)
+        );
         let mut c = ctx(0, 2, &[]);
         c.in_meeting = true;
         assert_eq!(decide(&f, &c, Decision::Approve), Ok(Outcome::Approved));
@@ -315,15 +380,29 @@ mod tests {
 
     #[test]
     fn system_use_exceptions_go_to_the_security_officer_others_to_the_committee() {
-        assert_eq!(exception_flow(PolicyDocument::SystemUse).steps[0].approver, Approver::DepartmentRole(Role::SecurityOfficer));
-        for d in PolicyDocument::ALL.iter().filter(|d| **d != PolicyDocument::SystemUse) {
-            assert_eq!(exception_flow(*d).steps[0].approver, Approver::Committee, "{}", d.code());
+        assert_eq!(
+            exception_flow(PolicyDocument::SystemUse).steps[0].approver,
+            Approver::DepartmentRole(Role::SecurityOfficer)
+        );
+        for d in PolicyDocument::ALL
+            .iter()
+            .filter(|d| **d != PolicyDocument::SystemUse)
+        {
+            assert_eq!(
+                exception_flow(*d).steps[0].approver,
+                Approver::Committee,
+                "{}",
+                d.code()
+            );
         }
     }
 
     #[test]
     fn continued_items_change_nothing_yet() {
         assert_eq!(CommitteeDecision::Continued.as_decision(), None);
-        assert_eq!(CommitteeDecision::ConditionallyApproved.as_decision(), Some(Decision::Approve));
+        assert_eq!(
+            CommitteeDecision::ConditionallyApproved.as_decision(),
+            Some(Decision::Approve)
+        );
     }
 }

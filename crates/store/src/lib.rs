@@ -18,8 +18,8 @@ mod auth;
 mod db;
 mod org;
 mod settings;
-mod workflow;
 pub mod sql;
+mod workflow;
 
 pub use db::{Db, DbKind, connect, migrate, redact_url};
 

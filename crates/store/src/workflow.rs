@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use mamori_app::ports::{
-    AuditDraft, InboxItem, Notice, OutboxStats, OutgoingMail, QueuedMail, RequestEvent, RequestFilter, RequestRecord,
-    StoreError, WorkflowRepo,
+    AuditDraft, InboxItem, Notice, OutboxStats, OutgoingMail, QueuedMail, RequestEvent,
+    RequestFilter, RequestRecord, StoreError, WorkflowRepo,
 };
 use mamori_domain::workflow::RequestState;
 use time::{Date, OffsetDateTime};
@@ -44,7 +44,8 @@ impl TryFrom<RequestRow> for RequestRecord {
     type Error = StoreError;
     fn try_from(r: RequestRow) -> Result<Self, StoreError> {
         Ok(RequestRecord {
-            state: RequestState::parse(&r.state).ok_or_else(|| StoreError::Other(format!("unknown state {}", r.state)))?,
+            state: RequestState::parse(&r.state)
+                .ok_or_else(|| StoreError::Other(format!("unknown state {}", r.state)))?,
             id: r.id,
             ref_no: r.ref_no,
             kind: r.kind,
@@ -149,7 +150,11 @@ async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError
 }
 
 /// Stores the notices not stored before and queues their mails; returns how many were new.
-async fn notices_in(tx: &mut Tx, notices: &[Notice], now: OffsetDateTime) -> Result<u64, StoreError> {
+async fn notices_in(
+    tx: &mut Tx,
+    notices: &[Notice],
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
     let mut added = 0;
     for n in notices {
         let new = tx
@@ -254,7 +259,13 @@ impl WorkflowRepo for SqlStore {
         Ok(r)
     }
 
-    async fn update_request(&self, r: &RequestRecord, event: &RequestEvent, notices: &[Notice], audit: AuditDraft) -> Result<(), StoreError> {
+    async fn update_request(
+        &self,
+        r: &RequestRecord,
+        event: &RequestEvent,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
         let n = tx
             .execute(
@@ -291,8 +302,12 @@ impl WorkflowRepo for SqlStore {
     }
 
     async fn request(&self, id: Uuid) -> Result<RequestRecord, StoreError> {
-        let row: RequestRow =
-            self.db.fetch_one(&Stmt::new(&format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")).bind(id)).await?;
+        let row: RequestRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(&format!("SELECT {REQUEST_COLS} FROM requests WHERE id = ?")).bind(id),
+            )
+            .await?;
         row.try_into()
     }
 
@@ -307,7 +322,10 @@ impl WorkflowRepo for SqlStore {
         if f.open_only {
             s = s.push(" AND state IN ('in_review', 'returned')");
         }
-        s = s.push_bind(" ORDER BY created_at DESC, id DESC LIMIT ?", i64::from(f.limit.clamp(1, 1000)));
+        s = s.push_bind(
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            i64::from(f.limit.clamp(1, 1000)),
+        );
         let rows: Vec<RequestRow> = self.db.fetch_all(&s).await?;
         rows.into_iter().map(RequestRecord::try_from).collect()
     }
@@ -351,7 +369,11 @@ impl WorkflowRepo for SqlStore {
             .collect())
     }
 
-    async fn add_notices(&self, notices: &[Notice], now: OffsetDateTime) -> Result<u64, StoreError> {
+    async fn add_notices(
+        &self,
+        notices: &[Notice],
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.db.begin().await?;
         let n = notices_in(&mut tx, notices, now).await?;
         tx.commit().await?;
@@ -372,24 +394,48 @@ impl WorkflowRepo for SqlStore {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|r| InboxItem { id: r.id, kind: r.kind, title: r.title, body: r.body, link: r.link, created_at: r.created_at, read_at: r.read_at })
+            .map(|r| InboxItem {
+                id: r.id,
+                kind: r.kind,
+                title: r.title,
+                body: r.body,
+                link: r.link,
+                created_at: r.created_at,
+                read_at: r.read_at,
+            })
             .collect())
     }
 
-    async fn mark_read(&self, person_id: Uuid, id: Option<Uuid>, at: OffsetDateTime) -> Result<(), StoreError> {
-        let mut s = Stmt::new("UPDATE notifications SET read_at = ? WHERE person_id = ? AND read_at IS NULL").bind(at).bind(person_id);
+    async fn mark_read(
+        &self,
+        person_id: Uuid,
+        id: Option<Uuid>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut s = Stmt::new(
+            "UPDATE notifications SET read_at = ? WHERE person_id = ? AND read_at IS NULL",
+        )
+        .bind(at)
+        .bind(person_id);
         if let Some(id) = id {
             s = s.push_bind(" AND id = ?", id);
         }
         self.db.execute(&s).await.map(|_| ())
     }
 
-    async fn claim_mail(&self, node: &str, now: OffsetDateTime, limit: u32) -> Result<Vec<QueuedMail>, StoreError> {
+    async fn claim_mail(
+        &self,
+        node: &str,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<QueuedMail>, StoreError> {
         let pick = match self.db.kind() {
             DbKind::Postgres => {
                 "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
             }
-            DbKind::Sqlite => "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            DbKind::Sqlite => {
+                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+            }
         };
         let rows: Vec<MailRow> = self
             .db
@@ -411,19 +457,35 @@ impl WorkflowRepo for SqlStore {
             .map(|r| QueuedMail {
                 id: r.id,
                 attempts: r.attempts,
-                mail: OutgoingMail { to: r.to_email, subject: r.subject, body: r.body, dedupe_key: r.dedupe_key },
+                mail: OutgoingMail {
+                    to: r.to_email,
+                    subject: r.subject,
+                    body: r.body,
+                    dedupe_key: r.dedupe_key,
+                },
             })
             .collect())
     }
 
     async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
         self.db
-            .execute(&Stmt::new("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").bind(at).bind(id))
+            .execute(
+                &Stmt::new(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+                )
+                .bind(at)
+                .bind(id),
+            )
             .await
             .map(|_| ())
     }
 
-    async fn mail_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> Result<(), StoreError> {
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
         let s = match retry_at {
             Some(t) => Stmt::new("UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ?, lease_owner = NULL WHERE id = ?")
                 .bind(t)
@@ -435,8 +497,12 @@ impl WorkflowRepo for SqlStore {
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let rows: Vec<StateCount> =
-            self.db.fetch_all(&Stmt::new("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")).await?;
+        let rows: Vec<StateCount> = self
+            .db
+            .fetch_all(&Stmt::new(
+                "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state",
+            ))
+            .await?;
         let mut s = OutboxStats::default();
         for r in rows {
             match r.state.as_str() {
@@ -449,7 +515,13 @@ impl WorkflowRepo for SqlStore {
         Ok(s)
     }
 
-    async fn claim_slot(&self, job: &str, slot: &str, node: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+    async fn claim_slot(
+        &self,
+        job: &str,
+        slot: &str,
+        node: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let n = self
             .db
             .execute(
@@ -466,12 +538,21 @@ impl WorkflowRepo for SqlStore {
     async fn notify_mode(&self, person_id: Uuid) -> Result<Option<String>, StoreError> {
         let row: Option<ModeRow> = self
             .db
-            .fetch_optional(&Stmt::new("SELECT notify_mode FROM person_settings WHERE person_id = ?").bind(person_id))
+            .fetch_optional(
+                &Stmt::new("SELECT notify_mode FROM person_settings WHERE person_id = ?")
+                    .bind(person_id),
+            )
             .await?;
         Ok(row.map(|r| r.notify_mode))
     }
 
-    async fn set_person_settings(&self, person_id: Uuid, notify_mode: &str, calendar_token_hash: Option<&str>, now: OffsetDateTime) -> Result<(), StoreError> {
+    async fn set_person_settings(
+        &self,
+        person_id: Uuid,
+        notify_mode: &str,
+        calendar_token_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         self.db
             .execute(
                 &Stmt::new(

@@ -40,29 +40,58 @@ pub struct RequestList {
 
 #[utoipa::path(get, path = "/api/v1/requests", tag = "workflow", security(("bearer" = [])), params(RequestQuery),
     responses((status = 200, body = RequestList), (status = 403, body = crate::error::Problem)))]
-pub async fn list_requests(State(s): State<AppState>, c: ApiCaller, Query(q): Query<RequestQuery>) -> Result<Json<RequestList>, ApiError> {
+pub async fn list_requests(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Query(q): Query<RequestQuery>,
+) -> Result<Json<RequestList>, ApiError> {
     let items = match q.scope.as_deref() {
         Some("all") => s.app.all_requests(&c.actor, q.open_only).await.api(&c)?,
-        _ => s.app.my_requests(&c.actor).await.api(&c)?.into_iter().filter(|r| !q.open_only || r.state.is_open()).collect(),
+        _ => s
+            .app
+            .my_requests(&c.actor)
+            .await
+            .api(&c)?
+            .into_iter()
+            .filter(|r| !q.open_only || r.state.is_open())
+            .collect(),
     };
     Ok(Json(RequestList { items }))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/exceptions", tag = "workflow", security(("bearer" = [])), request_body = ExceptionInput,
     responses((status = 201, body = RequestRecord), (status = 422, body = crate::error::Problem)))]
-pub async fn file_exception(State(s): State<AppState>, c: ApiCaller, Json(input): Json<ExceptionInput>) -> Result<(StatusCode, Json<RequestRecord>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.app.file_exception(&c.actor, &input).await.api(&c)?)))
+pub async fn file_exception(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<ExceptionInput>,
+) -> Result<(StatusCode, Json<RequestRecord>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.file_exception(&c.actor, &input).await.api(&c)?),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/change-requests", tag = "workflow", security(("bearer" = [])), request_body = ChangeRequestInput,
     responses((status = 201, body = RequestRecord), (status = 422, body = crate::error::Problem)))]
-pub async fn file_change_request(State(s): State<AppState>, c: ApiCaller, Json(input): Json<ChangeRequestInput>) -> Result<(StatusCode, Json<RequestRecord>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.app.file_change_request(&c.actor, &input).await.api(&c)?)))
+pub async fn file_change_request(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<ChangeRequestInput>,
+) -> Result<(StatusCode, Json<RequestRecord>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.file_change_request(&c.actor, &input).await.api(&c)?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "workflow", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = RequestView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_request(State(s): State<AppState>, c: ApiCaller, Path(id): Path<Uuid>) -> Result<Json<RequestView>, ApiError> {
+pub async fn get_request(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(s.app.request_view(&c.actor, id).await.api(&c)?))
 }
 
@@ -80,8 +109,18 @@ pub struct DecisionInput {
 #[utoipa::path(post, path = "/api/v1/requests/{id}/decision", tag = "workflow", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = DecisionInput,
     responses((status = 200, body = RequestRecord), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn decide(State(s): State<AppState>, c: ApiCaller, Path(id): Path<Uuid>, Json(d): Json<DecisionInput>) -> Result<Json<RequestRecord>, ApiError> {
-    Ok(Json(s.app.decide_request(&c.actor, id, d.version, d.decision, &d.comment).await.api(&c)?))
+pub async fn decide(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(d): Json<DecisionInput>,
+) -> Result<Json<RequestRecord>, ApiError> {
+    Ok(Json(
+        s.app
+            .decide_request(&c.actor, id, d.version, d.decision, &d.comment)
+            .await
+            .api(&c)?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -91,7 +130,9 @@ pub struct TaskList {
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "workflow", security(("bearer" = [])), responses((status = 200, body = TaskList)))]
 pub async fn tasks(State(s): State<AppState>, c: ApiCaller) -> Result<Json<TaskList>, ApiError> {
-    Ok(Json(TaskList { items: s.app.my_tasks(&c.actor).await.api(&c)? }))
+    Ok(Json(TaskList {
+        items: s.app.my_tasks(&c.actor).await.api(&c)?,
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -101,5 +142,7 @@ pub struct Inbox {
 
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "workflow", security(("bearer" = [])), responses((status = 200, body = Inbox)))]
 pub async fn inbox(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Inbox>, ApiError> {
-    Ok(Json(Inbox { items: s.app.inbox(&c.actor).await.api(&c)? }))
+    Ok(Json(Inbox {
+        items: s.app.inbox(&c.actor).await.api(&c)?,
+    }))
 }

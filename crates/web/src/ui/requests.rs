@@ -24,7 +24,10 @@ use crate::session::Signed;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/requests", get(list))
-        .route("/requests/new/exception", get(exception_form).post(exception_file))
+        .route(
+            "/requests/new/exception",
+            get(exception_form).post(exception_file),
+        )
         .route("/requests/new/change", get(change_form).post(change_file))
         .route("/requests/{id}", get(detail))
         .route("/requests/{id}/decide", post(decide))
@@ -36,7 +39,15 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn documents(tr: Tr) -> Vec<(String, String)> {
-    PolicyDocument::ALL.iter().map(|d| (d.code().to_string(), format!("{} ({})", d.name(tr.0), d.code()))).collect()
+    PolicyDocument::ALL
+        .iter()
+        .map(|d| {
+            (
+                d.code().to_string(),
+                format!("{} ({})", d.name(tr.0), d.code()),
+            )
+        })
+        .collect()
 }
 
 pub struct Row {
@@ -46,7 +57,13 @@ pub struct Row {
 }
 
 fn rows(tr: Tr, list: Vec<RequestRecord>) -> Vec<Row> {
-    list.into_iter().map(|r| Row { state: tr.t(&format!("state-{}", r.state.id())), created: local_time(&r.created_at), r }).collect()
+    list.into_iter()
+        .map(|r| Row {
+            state: tr.t(&format!("state-{}", r.state.id())),
+            created: local_time(&r.created_at),
+            r,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -62,13 +79,24 @@ struct ListQuery {
     all: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<ListQuery>) -> Result<Response, UiError> {
+async fn list(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, UiError> {
     let mine = rows(s.tr, state.app.my_requests(&s.s.actor).await.ui(s.tr)?);
     let all = match q.all {
-        Some(_) => Some(rows(s.tr, state.app.all_requests(&s.s.actor, false).await.ui(s.tr)?)),
+        Some(_) => Some(rows(
+            s.tr,
+            state.app.all_requests(&s.s.actor, false).await.ui(s.tr)?,
+        )),
         None => None,
     };
-    Ok(page(&ListPage { ui: Ui::for_signed(&s, &state), mine, all }))
+    Ok(page(&ListPage {
+        ui: Ui::for_signed(&s, &state),
+        mine,
+        all,
+    }))
 }
 
 #[derive(Template)]
@@ -87,15 +115,29 @@ async fn exception_form(State(state): State<AppState>, s: Signed) -> Response {
         valid_until: (today + time::Duration::days(90)).to_string(),
         ..Default::default()
     };
-    page(&ExceptionForm { ui: Ui::for_signed(&s, &state), input, documents: documents(s.tr), errors: FormErrors::default() })
+    page(&ExceptionForm {
+        ui: Ui::for_signed(&s, &state),
+        input,
+        documents: documents(s.tr),
+        errors: FormErrors::default(),
+    })
 }
 
-async fn exception_file(State(state): State<AppState>, s: Signed, Form(input): Form<ExceptionInput>) -> Result<Response, UiError> {
+async fn exception_file(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(input): Form<ExceptionInput>,
+) -> Result<Response, UiError> {
     match state.app.file_exception(&s.s.actor, &input).await {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(AppError::Invalid(errs)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &ExceptionForm { ui: Ui::for_signed(&s, &state), input, documents: documents(s.tr), errors: FormErrors::from(s.tr, &errs) },
+            &ExceptionForm {
+                ui: Ui::for_signed(&s, &state),
+                input,
+                documents: documents(s.tr),
+                errors: FormErrors::from(s.tr, &errs),
+            },
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
@@ -111,15 +153,29 @@ struct ChangeForm {
 }
 
 async fn change_form(State(state): State<AppState>, s: Signed) -> Response {
-    page(&ChangeForm { ui: Ui::for_signed(&s, &state), input: ChangeRequestInput::default(), documents: documents(s.tr), errors: FormErrors::default() })
+    page(&ChangeForm {
+        ui: Ui::for_signed(&s, &state),
+        input: ChangeRequestInput::default(),
+        documents: documents(s.tr),
+        errors: FormErrors::default(),
+    })
 }
 
-async fn change_file(State(state): State<AppState>, s: Signed, Form(input): Form<ChangeRequestInput>) -> Result<Response, UiError> {
+async fn change_file(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(input): Form<ChangeRequestInput>,
+) -> Result<Response, UiError> {
     match state.app.file_change_request(&s.s.actor, &input).await {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(AppError::Invalid(errs)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &ChangeForm { ui: Ui::for_signed(&s, &state), input, documents: documents(s.tr), errors: FormErrors::from(s.tr, &errs) },
+            &ChangeForm {
+                ui: Ui::for_signed(&s, &state),
+                input,
+                documents: documents(s.tr),
+                errors: FormErrors::from(s.tr, &errs),
+            },
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
@@ -147,10 +203,21 @@ struct DetailPage {
     errors: FormErrors,
 }
 
-async fn detail_view(state: &AppState, s: &Signed, id: Uuid, errors: FormErrors) -> Result<DetailPage, UiError> {
+async fn detail_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<DetailPage, UiError> {
     let v = state.app.request_view(&s.s.actor, id).await.ui(s.tr)?;
     let tr = s.tr;
-    let document = v.request.document.as_deref().and_then(PolicyDocument::parse).map(|d| d.name(tr.0).to_string()).unwrap_or_default();
+    let document = v
+        .request
+        .document
+        .as_deref()
+        .and_then(PolicyDocument::parse)
+        .map(|d| d.name(tr.0).to_string())
+        .unwrap_or_default();
     let history = v
         .history
         .iter()
@@ -163,7 +230,10 @@ async fn detail_view(state: &AppState, s: &Signed, id: Uuid, errors: FormErrors)
         })
         .collect();
     let details = match &v.details {
-        serde_json::Value::Object(m) => m.iter().map(|(k, val)| (tr.field(k), val.as_str().unwrap_or_default().to_string())).collect(),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, val)| (tr.field(k), val.as_str().unwrap_or_default().to_string()))
+            .collect(),
         _ => vec![],
     };
     Ok(DetailPage {
@@ -179,8 +249,14 @@ async fn detail_view(state: &AppState, s: &Signed, id: Uuid, errors: FormErrors)
     })
 }
 
-async fn detail(State(state): State<AppState>, s: Signed, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    Ok(page(&detail_view(&state, &s, id, FormErrors::default()).await?))
+async fn detail(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &detail_view(&state, &s, id, FormErrors::default()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -190,21 +266,43 @@ struct DecideForm {
     version: i64,
 }
 
-async fn decide(State(state): State<AppState>, s: Signed, Path(id): Path<Uuid>, Form(f): Form<DecideForm>) -> Result<Response, UiError> {
-    let decision = Decision::parse(&f.decision).ok_or_else(|| UiError::new(AppError::field("decision", "invalid"), s.tr))?;
-    let result = state.app.decide_request(&s.s.actor, id, f.version, decision, f.comment.as_deref().unwrap_or("")).await;
+async fn decide(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, UiError> {
+    let decision = Decision::parse(&f.decision)
+        .ok_or_else(|| UiError::new(AppError::field("decision", "invalid"), s.tr))?;
+    let result = state
+        .app
+        .decide_request(
+            &s.s.actor,
+            id,
+            f.version,
+            decision,
+            f.comment.as_deref().unwrap_or(""),
+        )
+        .await;
     after_action(&state, &s, id, result).await
 }
 
-async fn after_action(state: &AppState, s: &Signed, id: Uuid, result: Result<RequestRecord, AppError>) -> Result<Response, UiError> {
+async fn after_action(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    result: Result<RequestRecord, AppError>,
+) -> Result<Response, UiError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{id}")).into_response()),
-        Err(AppError::Invalid(errs)) => {
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &detail_view(state, s, id, FormErrors::from(s.tr, &errs)).await?))
-        }
-        Err(AppError::Conflict(code)) => {
-            Ok(render(StatusCode::CONFLICT, &detail_view(state, s, id, FormErrors::one("decision", s.tr.error(code))).await?))
-        }
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &detail_view(state, s, id, FormErrors::from(s.tr, &errs)).await?,
+        )),
+        Err(AppError::Conflict(code)) => Ok(render(
+            StatusCode::CONFLICT,
+            &detail_view(state, s, id, FormErrors::one("decision", s.tr.error(code))).await?,
+        )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
 }
@@ -215,13 +313,39 @@ struct RequesterForm {
     version: i64,
 }
 
-async fn resubmit(State(state): State<AppState>, s: Signed, Path(id): Path<Uuid>, Form(f): Form<RequesterForm>) -> Result<Response, UiError> {
-    let result = state.app.resubmit_request(&s.s.actor, id, f.version, f.comment.as_deref().unwrap_or("")).await;
+async fn resubmit(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RequesterForm>,
+) -> Result<Response, UiError> {
+    let result = state
+        .app
+        .resubmit_request(
+            &s.s.actor,
+            id,
+            f.version,
+            f.comment.as_deref().unwrap_or(""),
+        )
+        .await;
     after_action(&state, &s, id, result).await
 }
 
-async fn withdraw(State(state): State<AppState>, s: Signed, Path(id): Path<Uuid>, Form(f): Form<RequesterForm>) -> Result<Response, UiError> {
-    let result = state.app.withdraw_request(&s.s.actor, id, f.version, f.comment.as_deref().unwrap_or("")).await;
+async fn withdraw(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RequesterForm>,
+) -> Result<Response, UiError> {
+    let result = state
+        .app
+        .withdraw_request(
+            &s.s.actor,
+            id,
+            f.version,
+            f.comment.as_deref().unwrap_or(""),
+        )
+        .await;
     after_action(&state, &s, id, result).await
 }
 
@@ -248,16 +372,23 @@ async fn tasks(State(state): State<AppState>, s: Signed) -> Result<Response, UiE
         .ui(s.tr)?
         .into_iter()
         .map(|t| {
-            let status_id = serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let status_id = serde_json::to_value(t.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             TaskRow {
-            due: local_time(&t.due_at),
-            status: s.tr.t(&format!("due-{status_id}")),
-            status_id,
-            kind: s.tr.t(&format!("task-{}", t.kind)),
-            t,
-        }})
+                due: local_time(&t.due_at),
+                status: s.tr.t(&format!("due-{status_id}")),
+                status_id,
+                kind: s.tr.t(&format!("task-{}", t.kind)),
+                t,
+            }
+        })
         .collect();
-    Ok(page(&TasksPage { ui: Ui::for_signed(&s, &state), tasks }))
+    Ok(page(&TasksPage {
+        ui: Ui::for_signed(&s, &state),
+        tasks,
+    }))
 }
 
 pub struct InboxRow {
@@ -281,9 +412,16 @@ async fn inbox(State(state): State<AppState>, s: Signed) -> Result<Response, UiE
         .await
         .ui(s.tr)?
         .into_iter()
-        .map(|i| InboxRow { at: local_time(&i.created_at), path: i.link.strip_prefix(&base).unwrap_or(&i.link).to_string(), i })
+        .map(|i| InboxRow {
+            at: local_time(&i.created_at),
+            path: i.link.strip_prefix(&base).unwrap_or(&i.link).to_string(),
+            i,
+        })
         .collect();
-    Ok(page(&InboxPage { ui: Ui::for_signed(&s, &state), items }))
+    Ok(page(&InboxPage {
+        ui: Ui::for_signed(&s, &state),
+        items,
+    }))
 }
 
 async fn inbox_read(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {

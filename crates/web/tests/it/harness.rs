@@ -33,7 +33,11 @@ impl TestApp {
     }
 
     /// A server whose clock the test moves.
-    pub async fn start_with_clock(t: &TestDb, enforce_mfa: bool, clock: Arc<dyn mamori_app::ports::Clock>) -> TestApp {
+    pub async fn start_with_clock(
+        t: &TestDb,
+        enforce_mfa: bool,
+        clock: Arc<dyn mamori_app::ports::Clock>,
+    ) -> TestApp {
         let db = connect(&t.url).await.unwrap();
         migrate(&db).await.unwrap();
         let app = App::new(Arc::new(SqlStore::new(db.clone())), clock);

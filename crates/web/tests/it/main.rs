@@ -5,6 +5,7 @@ mod api;
 mod cluster;
 mod harness;
 mod import;
+mod mail;
 mod matrix;
 mod org;
 mod sign_in;

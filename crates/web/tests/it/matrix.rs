@@ -68,6 +68,14 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/admin/settings",
         "password_min_length=3&password_history=10&password_max_age_days=90&lockout_threshold=10&lockout_minutes=30&session_idle_minutes=30&sign_in_rate_per_minute=20",
     ),
+    ("GET", "/requests", ""),
+    ("GET", "/requests?all=1", ""),
+    ("GET", "/requests/new/exception", ""),
+    ("POST", "/requests/new/exception", "document=XYZ&clause=&reason=&alternative=&valid_from=&valid_until="),
+    ("GET", "/requests/new/change", ""),
+    ("GET", "/requests/{uuid}", ""),
+    ("GET", "/tasks", ""),
+    ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),
     ("GET", "/readyz", ""),
     ("GET", "/metrics", ""),
@@ -94,6 +102,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/org-health", ""),
     ("GET", "/api/v1/audit-events", ""),
     ("GET", "/api/v1/audit-events/verify", ""),
+    ("GET", "/api/v1/requests", ""),
+    ("GET", "/api/v1/requests?scope=all", ""),
+    ("POST", "/api/v1/requests/exceptions", r#"{"document":"XYZ","clause":"","reason":"","alternative":"","valid_from":"","valid_until":""}"#),
+    ("GET", "/api/v1/tasks", ""),
+    ("GET", "/api/v1/inbox", ""),
     ("GET", "/api/v1/no-such-thing", ""),
 ];
 
@@ -109,7 +122,7 @@ async fn every_route_as_every_role(t: &TestDb) {
         .id
         .to_string();
     let dept = app.app.store.departments().await.unwrap()[0].id.to_string();
-    let fill = |s: &str| s.replace("{person}", &person).replace("{dept}", &dept);
+    let fill = |s: &str| s.replace("{person}", &person).replace("{dept}", &dept).replace("{uuid}", &uuid::Uuid::nil().to_string());
     let mut table = String::from("# method\tpath");
     for (label, _) in CALLERS {
         table.push('\t');

@@ -15,7 +15,15 @@ use crate::harness::*;
 const PLANNING_EMPLOYEE: &str = EMPLOYEE;
 
 async fn planning_officer(app: &TestApp) -> String {
-    let planning = app.app.store.departments().await.unwrap().into_iter().find(|d| d.code == "PLANNING").unwrap();
+    let planning = app
+        .app
+        .store
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.code == "PLANNING")
+        .unwrap();
     let a = app
         .app
         .store
@@ -34,8 +42,14 @@ fn exception_form(document: &str) -> Vec<(&'static str, String)> {
     vec![
         ("document", document.to_string()),
         ("clause", "4.4.3(4)".to_string()),
-        ("reason", "顧客指定の大容量ファイルをメールで受け取る必要がある".to_string()),
-        ("alternative", "受領後ただちにウイルス検査し、共有フォルダに移して削除する".to_string()),
+        (
+            "reason",
+            "顧客指定の大容量ファイルをメールで受け取る必要がある".to_string(),
+        ),
+        (
+            "alternative",
+            "受領後ただちにウイルス検査し、共有フォルダに移して削除する".to_string(),
+        ),
         ("valid_from", "2026-12-01".to_string()),
         ("valid_until", "2027-03-31".to_string()),
     ]
@@ -55,12 +69,21 @@ async fn system_use_exception_is_approved_by_the_departments_security_officer(t:
     let mut requester = app.signed_in(PLANNING_EMPLOYEE).await;
     let page_path = file_exception(&mut requester, "USE").await;
     let page = requester.get(&page_path).await;
-    assert!(page.text.contains("EXC-2026-0001") && page.text.contains("審査中"), "{}", page.text);
+    assert!(
+        page.text.contains("EXC-2026-0001") && page.text.contains("審査中"),
+        "{}",
+        page.text
+    );
     // The requester cannot decide their own request.
     assert!(page.select_text("button[value=approve]").is_empty());
     let id = page_path.rsplit('/').next().unwrap().to_string();
     let version = page.input_value("version").unwrap();
-    let own = requester.post(&format!("/requests/{id}/decide"), &[("decision", "approve"), ("version", &version)]).await;
+    let own = requester
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[("decision", "approve"), ("version", &version)],
+        )
+        .await;
     assert_eq!(own.status, StatusCode::CONFLICT);
     assert!(own.text.contains("自分の申請は承認できません"));
     // Someone unrelated does not even see it.
@@ -76,24 +99,74 @@ async fn system_use_exception_is_approved_by_the_departments_security_officer(t:
     assert_eq!(app.app.store.outbox_stats().await.unwrap().queued, 1);
     // Rejecting or sending back needs a reason; approving does not.
     officer.get(&page_path).await;
-    let no_reason = officer.post(&format!("/requests/{id}/decide"), &[("decision", "reject"), ("version", &version)]).await;
+    let no_reason = officer
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[("decision", "reject"), ("version", &version)],
+        )
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = officer.post(&format!("/requests/{id}/decide"), &[("decision", "approve"), ("version", &version), ("comment", "条件: 受領記録を残すこと")]).await;
+    let ok = officer
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[
+                ("decision", "approve"),
+                ("version", &version),
+                ("comment", "条件: 受領記録を残すこと"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     // A second decision on the old version is refused.
-    let stale = officer.post(&format!("/requests/{id}/decide"), &[("decision", "approve"), ("version", &version)]).await;
+    let stale = officer
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[("decision", "approve"), ("version", &version)],
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     let seen = requester.get(&page_path).await;
-    assert!(seen.text.contains("承認済み") && seen.text.contains("受領記録を残すこと"), "{}", seen.text);
-    assert!(requester.get("/inbox").await.text.contains("承認されました"));
-    let events = app.app.store.events(&AuditFilter { action: Some("request.".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert!(
+        seen.text.contains("承認済み") && seen.text.contains("受領記録を残すこと"),
+        "{}",
+        seen.text
+    );
+    assert!(
+        requester
+            .get("/inbox")
+            .await
+            .text
+            .contains("承認されました")
+    );
+    let events = app
+        .app
+        .store
+        .events(&AuditFilter {
+            action: Some("request.".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["request.approve"]);
-    let submitted = app.app.store.events(&AuditFilter { action: Some("exception.submit".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let submitted = app
+        .app
+        .store
+        .events(&AuditFilter {
+            action: Some("exception.submit".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(submitted.len(), 1);
     app.close().await;
 }
-mamori_testkit::db_test!(use_exception, system_use_exception_is_approved_by_the_departments_security_officer);
+mamori_testkit::db_test!(
+    use_exception,
+    system_use_exception_is_approved_by_the_departments_security_officer
+);
 
 async fn returned_request_is_resubmitted_in_a_new_round(t: &TestDb) {
     let app = TestApp::start(t, false).await;
@@ -103,22 +176,56 @@ async fn returned_request_is_resubmitted_in_a_new_round(t: &TestDb) {
     let mut officer = app.signed_in(&planning_officer(&app).await).await;
     let page = officer.get(&path).await;
     let v = page.input_value("version").unwrap();
-    let r = officer.post(&format!("/requests/{id}/decide"), &[("decision", "return"), ("version", &v), ("comment", "代替策を具体的に")]).await;
+    let r = officer
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[
+                ("decision", "return"),
+                ("version", &v),
+                ("comment", "代替策を具体的に"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = requester.get(&path).await;
     assert!(page.text.contains("差戻し") && page.text.contains("代替策を具体的に"));
     let v = page.input_value("version").unwrap();
-    let r = requester.post(&format!("/requests/{id}/resubmit"), &[("version", &v), ("comment", "対策を追記しました")]).await;
+    let r = requester
+        .post(
+            &format!("/requests/{id}/resubmit"),
+            &[("version", &v), ("comment", "対策を追記しました")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = officer.get(&path).await;
     assert!(page.text.contains("審査中"));
     let v = page.input_value("version").unwrap();
-    assert_eq!(officer.post(&format!("/requests/{id}/decide"), &[("decision", "approve"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
-    let r = app.app.store.requests(&RequestFilter { limit: 5, ..Default::default() }).await.unwrap();
+    assert_eq!(
+        officer
+            .post(
+                &format!("/requests/{id}/decide"),
+                &[("decision", "approve"), ("version", &v)]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .app
+        .store
+        .requests(&RequestFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((r[0].round, r[0].state.id()), (2, "approved"));
     app.close().await;
 }
-mamori_testkit::db_test!(return_and_resubmit, returned_request_is_resubmitted_in_a_new_round);
+mamori_testkit::db_test!(
+    return_and_resubmit,
+    returned_request_is_resubmitted_in_a_new_round
+);
 
 async fn committee_items_wait_for_a_meeting_and_reach_the_secretariat(t: &TestDb) {
     let app = TestApp::start(t, false).await;
@@ -126,22 +233,45 @@ async fn committee_items_wait_for_a_meeting_and_reach_the_secretariat(t: &TestDb
     let path = file_exception(&mut requester, "SYS").await;
     requester.get("/requests/new/change").await;
     let r = requester
-        .post("/requests/new/change", &[("document", "USE"), ("clause", "4.4.3"), ("proposal", "添付上限を 20MB に"), ("reason", "業務上の必要")])
+        .post(
+            "/requests/new/change",
+            &[
+                ("document", "USE"),
+                ("clause", "4.4.3"),
+                ("proposal", "添付上限を 20MB に"),
+                ("reason", "業務上の必要"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut secretariat = app.signed_in(SECRETARIAT).await;
     let tasks = secretariat.get("/tasks").await;
-    assert!(tasks.text.contains("EXC-2026-0001") && tasks.text.contains("CR-2026-0001"), "{}", tasks.text);
+    assert!(
+        tasks.text.contains("EXC-2026-0001") && tasks.text.contains("CR-2026-0001"),
+        "{}",
+        tasks.text
+    );
     assert!(tasks.text.contains("委員会の議題"));
     let page = secretariat.get(&path).await;
-    assert!(page.select_text("button[value=approve]").is_empty(), "the committee decides in a meeting");
+    assert!(
+        page.select_text("button[value=approve]").is_empty(),
+        "the committee decides in a meeting"
+    );
     let id = path.rsplit('/').next().unwrap();
-    let r = secretariat.post(&format!("/requests/{id}/decide"), &[("decision", "approve"), ("version", "1")]).await;
+    let r = secretariat
+        .post(
+            &format!("/requests/{id}/decide"),
+            &[("decision", "approve"), ("version", "1")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text.contains("委員会の会議で決定します"));
     app.close().await;
 }
-mamori_testkit::db_test!(committee_items, committee_items_wait_for_a_meeting_and_reach_the_secretariat);
+mamori_testkit::db_test!(
+    committee_items,
+    committee_items_wait_for_a_meeting_and_reach_the_secretariat
+);
 
 async fn bad_request_input_is_refused_at_each_field(t: &TestDb) {
     let app = TestApp::start(t, false).await;
@@ -149,28 +279,61 @@ async fn bad_request_input_is_refused_at_each_field(t: &TestDb) {
     c.get("/requests/new/exception").await;
     let head = app.audit_head().await;
     let r = c
-        .post("/requests/new/exception", &[("document", "XYZ"), ("clause", ""), ("reason", ""), ("alternative", "x"), ("valid_from", "2027-01-01"), ("valid_until", "2026-01-01")])
+        .post(
+            "/requests/new/exception",
+            &[
+                ("document", "XYZ"),
+                ("clause", ""),
+                ("reason", ""),
+                ("alternative", "x"),
+                ("valid_from", "2027-01-01"),
+                ("valid_until", "2026-01-01"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = r.select_text("p.field-error");
-    for expected in ["文書を選んでください", "入力してください", "終了日が開始日より前です"] {
-        assert!(errors.iter().any(|e| e.contains(expected)), "{expected}: {errors:?}");
+    for expected in [
+        "文書を選んでください",
+        "入力してください",
+        "終了日が開始日より前です",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "{expected}: {errors:?}"
+        );
     }
     assert_eq!(app.audit_head().await, head);
     // Over the API the same rules answer with problem+json.
     let actor = app.app.cli_actor(PLANNING_EMPLOYEE).await.unwrap();
-    let token = app.app.create_token(&actor, "t", None, None).await.unwrap().1;
+    let token = app
+        .app
+        .create_token(&actor, "t", None, None)
+        .await
+        .unwrap()
+        .1;
     let p = c.api(Method::POST, "/api/v1/requests/exceptions", &token, Some(json!({"document": "USE", "clause": "", "reason": "r", "alternative": "a", "valid_from": "2026-12-01", "valid_until": "bad"}))).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = p.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+    let fields: Vec<String> = p.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(fields, vec!["clause", "valid_until"]);
     let ok = c.api(Method::POST, "/api/v1/requests/exceptions", &token, Some(json!({"document": "USE", "clause": "4.1", "reason": "r", "alternative": "a", "valid_from": "2026-12-01", "valid_until": "2027-01-31"}))).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
-    let mine = c.api(Method::GET, "/api/v1/requests", &token, None).await.json();
+    let mine = c
+        .api(Method::GET, "/api/v1/requests", &token, None)
+        .await
+        .json();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     app.close().await;
 }
-mamori_testkit::db_test!(bad_request_input, bad_request_input_is_refused_at_each_field);
+mamori_testkit::db_test!(
+    bad_request_input,
+    bad_request_input_is_refused_at_each_field
+);
 
 async fn reminders_and_escalations_follow_the_clock_to_the_minute(t: &TestDb) {
     let start = time::macros::datetime!(2026-12-01 00:00 UTC);
@@ -194,33 +357,86 @@ async fn reminders_and_escalations_follow_the_clock_to_the_minute(t: &TestDb) {
             let people = app.store.all_people().await.unwrap();
             let mut n = 0;
             for p in people {
-                n += app.store.inbox(p.id, 500).await.unwrap().iter().filter(|i| i.kind == kind).count();
+                n += app
+                    .store
+                    .inbox(p.id, 500)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .filter(|i| i.kind == kind)
+                    .count();
             }
             n
         }
     };
     clock.set(due - Duration::days(3) - Duration::minutes(1));
-    assert_eq!(app.app.run_alerts().await.unwrap(), 0, "nothing a minute early");
+    assert_eq!(
+        app.app.run_alerts().await.unwrap(),
+        0,
+        "nothing a minute early"
+    );
     clock.set(due - Duration::days(3));
-    assert_eq!(app.app.run_alerts().await.unwrap(), 1, "the 3-day reminder to the officer");
+    assert_eq!(
+        app.app.run_alerts().await.unwrap(),
+        1,
+        "the 3-day reminder to the officer"
+    );
     assert_eq!(app.app.run_alerts().await.unwrap(), 0, "and only once");
     clock.set(due - Duration::days(1));
     assert_eq!(app.app.run_alerts().await.unwrap(), 1);
     clock.set(due + Duration::days(1));
-    assert_eq!(app.app.run_alerts().await.unwrap(), 1, "escalation to the department head");
+    assert_eq!(
+        app.app.run_alerts().await.unwrap(),
+        1,
+        "escalation to the department head"
+    );
     clock.set(due + Duration::days(3));
-    let secretariat = app.app.store.assignments(&mamori_app::ports::AssignmentFilter { role: Some(mamori_domain::Role::Secretariat), active_on: Some(app.app.today()), ..Default::default() }).await.unwrap().len() as u64;
-    assert_eq!(app.app.run_alerts().await.unwrap(), secretariat, "then to the secretariat");
+    let secretariat = app
+        .app
+        .store
+        .assignments(&mamori_app::ports::AssignmentFilter {
+            role: Some(mamori_domain::Role::Secretariat),
+            active_on: Some(app.app.today()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len() as u64;
+    assert_eq!(
+        app.app.run_alerts().await.unwrap(),
+        secretariat,
+        "then to the secretariat"
+    );
     assert_eq!(count("deadline").await as u64, 3 + secretariat);
     // After approval, the exception's end is reminded, then "still in use?".
-    let officer = app.app.cli_actor(&planning_officer(&app).await).await.unwrap();
-    app.app.decide_request(&officer, r.id, r.version, mamori_domain::workflow::Decision::Approve, "").await.unwrap();
+    let officer = app
+        .app
+        .cli_actor(&planning_officer(&app).await)
+        .await
+        .unwrap();
+    app.app
+        .decide_request(
+            &officer,
+            r.id,
+            r.version,
+            mamori_domain::workflow::Decision::Approve,
+            "",
+        )
+        .await
+        .unwrap();
     let end = time::macros::datetime!(2027-02-01 00:00 +09:00);
     clock.set(end - Duration::days(3));
     assert_eq!(app.app.run_alerts().await.unwrap(), 1);
     clock.set(end);
-    assert_eq!(app.app.run_alerts().await.unwrap(), 2, "the 1-day reminder and the expiry notice");
+    assert_eq!(
+        app.app.run_alerts().await.unwrap(),
+        2,
+        "the 1-day reminder and the expiry notice"
+    );
     assert_eq!(count("exception_expiry").await, 3);
     app.close().await;
 }
-mamori_testkit::db_test!(alerts, reminders_and_escalations_follow_the_clock_to_the_minute);
+mamori_testkit::db_test!(
+    alerts,
+    reminders_and_escalations_follow_the_clock_to_the_minute
+);
