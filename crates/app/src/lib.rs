@@ -15,6 +15,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod committee;
 pub mod delivery;
 pub mod demo;
 pub mod error;

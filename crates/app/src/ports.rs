@@ -351,8 +351,11 @@ pub trait SettingsRepo: Send + Sync {
 }
 
 /// Everything the app needs from storage.
-pub trait Store: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo {}
-impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo> Store for T {}
+pub trait Store:
+    OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo
+{
+}
+impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo> Store for T {}
 
 /// An e-mail to send (from the outbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -548,4 +551,117 @@ pub trait WorkflowRepo: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn person_by_calendar_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError>;
     async fn calendar_token_hash(&self, person_id: Uuid) -> Result<Option<String>, StoreError>;
+}
+
+/// A committee meeting (情報セキュリティ委員会).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: Uuid,
+    /// e.g. MTG-2026-0003
+    pub ref_no: String,
+    /// `regular` (定例) or `extraordinary` (臨時)
+    pub kind: String,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub held_at: OffsetDateTime,
+    pub location: String,
+    /// `planned`, then `published` with its minutes
+    pub state: String,
+    pub minutes: Option<String>,
+    pub version: i64,
+    pub created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Attendee {
+    pub person_id: Uuid,
+    /// Standing member (常勤委員) or called by the chair (非常勤委員).
+    pub standing: bool,
+    pub present: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgendaItem {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub position: i64,
+    pub request_id: Option<Uuid>,
+    pub title: String,
+    pub decision: Option<mamori_domain::workflow::CommitteeDecision>,
+    pub reasoning: Option<String>,
+    pub conditions: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ActionItem {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub agenda_item_id: Option<Uuid>,
+    pub title: String,
+    pub owner_id: Uuid,
+    pub due_on: time::Date,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub done_at: Option<OffsetDateTime>,
+}
+
+#[async_trait]
+pub trait MeetingRepo: Send + Sync {
+    /// Inserts a meeting with its attendees and first agenda; allocates its number.
+    async fn insert_meeting(
+        &self,
+        m: &Meeting,
+        attendees: &[Attendee],
+        agenda: &[AgendaItem],
+        audit: AuditDraft,
+    ) -> Result<Meeting, StoreError>;
+    async fn meeting(&self, id: Uuid) -> Result<Meeting, StoreError>;
+    async fn meetings(&self, limit: u32) -> Result<Vec<Meeting>, StoreError>;
+    async fn attendees(&self, meeting_id: Uuid) -> Result<Vec<Attendee>, StoreError>;
+    async fn set_attendance(
+        &self,
+        meeting_id: Uuid,
+        a: &Attendee,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn agenda(&self, meeting_id: Uuid) -> Result<Vec<AgendaItem>, StoreError>;
+    /// Agenda items of undecided (or continued) requests, anywhere.
+    async fn agenda_items_for_request(
+        &self,
+        request_id: Uuid,
+    ) -> Result<Vec<AgendaItem>, StoreError>;
+    async fn add_agenda_item(&self, item: &AgendaItem, audit: AuditDraft)
+    -> Result<(), StoreError>;
+    /// Records the committee's decision on an item (once).
+    async fn record_decision(&self, item: &AgendaItem, audit: AuditDraft)
+    -> Result<(), StoreError>;
+    async fn add_action_item(
+        &self,
+        a: &ActionItem,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn action_items(
+        &self,
+        meeting_id: Option<Uuid>,
+        owner_id: Option<Uuid>,
+        open_only: bool,
+    ) -> Result<Vec<ActionItem>, StoreError>;
+    async fn complete_action_item(
+        &self,
+        id: Uuid,
+        owner_id: Uuid,
+        at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Publishes the minutes when the stored version is `m.version - 1`.
+    async fn publish_minutes(
+        &self,
+        m: &Meeting,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
 }

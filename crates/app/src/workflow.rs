@@ -873,6 +873,20 @@ impl App {
                 });
             }
         }
+        for a in self
+            .store
+            .action_items(None, Some(actor.id()), true)
+            .await?
+        {
+            let due = crate::committee::action_due(a.due_on);
+            tasks.push(Task {
+                kind: "action_item".into(),
+                title: a.title,
+                link: format!("/committee/{}", a.meeting_id),
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         tasks.sort_by_key(|t| t.due_at);
         Ok(tasks)
     }

@@ -15,6 +15,7 @@
 
 mod audit;
 mod auth;
+mod committee;
 mod db;
 mod org;
 mod settings;

@@ -128,6 +128,26 @@ struct TokenRow {
     calendar_token_hash: Option<String>,
 }
 
+/// The next readable number `PREFIX-YEAR-NNNN` (year in Japan time), in the caller's transaction.
+pub(crate) async fn next_ref_in(
+    tx: &mut Tx,
+    prefix: &str,
+    at: OffsetDateTime,
+) -> Result<String, StoreError> {
+    let year = i64::from(at.to_offset(time::macros::offset!(+9)).year());
+    let counter: Last = tx
+        .fetch_one(
+            &Stmt::new(
+                "INSERT INTO ref_counters (prefix, year, last) VALUES (?, ?, 1) \
+                 ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
+            )
+            .bind(prefix)
+            .bind(year),
+        )
+        .await?;
+    Ok(format!("{prefix}-{year}-{:04}", counter.last))
+}
+
 async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError> {
     tx.execute(
         &Stmt::new(
@@ -150,7 +170,7 @@ async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError
 }
 
 /// Stores the notices not stored before and queues their mails; returns how many were new.
-async fn notices_in(
+pub(crate) async fn notices_in(
     tx: &mut Tx,
     notices: &[Notice],
     now: OffsetDateTime,
@@ -209,19 +229,9 @@ impl WorkflowRepo for SqlStore {
         audit: AuditDraft,
     ) -> Result<RequestRecord, StoreError> {
         let mut tx = self.db.begin().await?;
-        let year = i64::from(r.created_at.to_offset(time::macros::offset!(+9)).year());
-        let counter: Last = tx
-            .fetch_one(
-                &Stmt::new(
-                    "INSERT INTO ref_counters (prefix, year, last) VALUES (?, ?, 1) \
-                     ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
-                )
-                .bind(prefix)
-                .bind(year),
-            )
-            .await?;
+        let ref_no = next_ref_in(&mut tx, prefix, r.created_at).await?;
         let mut r = r.clone();
-        r.ref_no = format!("{prefix}-{year}-{:04}", counter.last);
+        r.ref_no = ref_no;
         tx.execute(
             &Stmt::new(&format!(
                 "INSERT INTO requests ({REQUEST_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

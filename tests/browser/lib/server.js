@@ -158,3 +158,74 @@ export function createUser(server, { email, name, roles, password }) {
   args.push('--password-stdin');
   return server.run(args, `${password}\n`);
 }
+
+/** Poll GET /readyz until 200, the child exits, or the deadline passes. */
+async function waitReady(url, child, { readyTimeoutMs, log, what }) {
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (exited || child.exitCode !== null || child.signalCode !== null) {
+      const e = exited || { code: child.exitCode, signal: child.signalCode };
+      throw new Error(`${what} exited early (code ${e.code}, signal ${e.signal})\n${log()}`);
+    }
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not ready at ${url}/readyz after ${readyTimeoutMs} ms\n${log()}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** Stop a child: SIGTERM, then SIGKILL after `graceMs`. */
+async function stopChild(child, graceMs = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+/**
+ * Start `mamori demo` (the demo company, password Mamori#Demo2026 for every
+ * account) in a fresh data directory on a free port. `env` adds variables
+ * (e.g. MAMORI_SMTP_URL) to the child's otherwise MAMORI_*-free environment.
+ * Returns {url, dir, stop(), log()}; log() includes the banner with the accounts.
+ */
+export async function startDemo({ env = {}, readyTimeoutMs = 60_000 } = {}) {
+  const bin = mamoriBin();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mamori-browser-demo-'));
+  let child;
+  let log = '';
+  try {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    child = spawn(
+      bin,
+      ['demo', '--data-dir', path.join(dir, 'data'), '--listen', `127.0.0.1:${port}`],
+      { cwd: dir, env: { ...childEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.setEncoding('utf8').on('data', (d) => (log += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (log += d));
+    await waitReady(url, child, { readyTimeoutMs, log: () => log, what: 'mamori demo' });
+
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { url, dir, stop, log: () => log };
+  } catch (e) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -3,6 +3,7 @@
 //! OpenAPI 3.1 document generated from these handlers.
 
 mod audit;
+mod committee;
 mod org;
 mod requests;
 
@@ -161,10 +162,12 @@ impl utoipa::Modify for BearerAuth {
         audit::list_events, audit::verify,
         requests::list_requests, requests::file_exception, requests::file_change_request, requests::get_request,
         requests::decide, requests::tasks, requests::inbox,
+        committee::list_meetings, committee::create_meeting, committee::get_meeting, committee::decide_item,
+        committee::publish_minutes,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -185,5 +188,6 @@ pub fn routes() -> Router<AppState> {
         .merge(org::routes())
         .merge(audit::routes())
         .merge(requests::routes())
+        .merge(committee::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod committee;
 mod me;
 mod org;
 mod requests;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(requests::routes())
+        .merge(committee::routes())
 }
 
 /// What the layout needs on every page.
@@ -44,6 +46,7 @@ pub struct UserNav {
     pub view_health: bool,
     pub view_audit: bool,
     pub manage_settings: bool,
+    pub committee: bool,
 }
 
 impl Ui {
@@ -68,6 +71,7 @@ impl Ui {
                 view_health: a.can(Permission::ViewOrgHealth),
                 view_audit: a.can(Permission::ViewAudit),
                 manage_settings: a.can(Permission::ManageSettings),
+                committee: mamori_app::App::reads_committee(a),
             }),
         }
     }

@@ -3,6 +3,7 @@
 
 mod api;
 mod cluster;
+mod committee;
 mod harness;
 mod import;
 mod mail;

@@ -71,9 +71,21 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/requests", ""),
     ("GET", "/requests?all=1", ""),
     ("GET", "/requests/new/exception", ""),
-    ("POST", "/requests/new/exception", "document=XYZ&clause=&reason=&alternative=&valid_from=&valid_until="),
+    (
+        "POST",
+        "/requests/new/exception",
+        "document=XYZ&clause=&reason=&alternative=&valid_from=&valid_until=",
+    ),
     ("GET", "/requests/new/change", ""),
     ("GET", "/requests/{uuid}", ""),
+    ("GET", "/committee", ""),
+    ("GET", "/committee/new", ""),
+    (
+        "POST",
+        "/committee/new",
+        "kind=regular&title=&held_at=&location=",
+    ),
+    ("GET", "/committee/{uuid}", ""),
     ("GET", "/tasks", ""),
     ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),
@@ -104,7 +116,17 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/audit-events/verify", ""),
     ("GET", "/api/v1/requests", ""),
     ("GET", "/api/v1/requests?scope=all", ""),
-    ("POST", "/api/v1/requests/exceptions", r#"{"document":"XYZ","clause":"","reason":"","alternative":"","valid_from":"","valid_until":""}"#),
+    (
+        "POST",
+        "/api/v1/requests/exceptions",
+        r#"{"document":"XYZ","clause":"","reason":"","alternative":"","valid_from":"","valid_until":""}"#,
+    ),
+    ("GET", "/api/v1/meetings", ""),
+    (
+        "POST",
+        "/api/v1/meetings",
+        r#"{"kind":"regular","title":"","held_at":"","location":""}"#,
+    ),
     ("GET", "/api/v1/tasks", ""),
     ("GET", "/api/v1/inbox", ""),
     ("GET", "/api/v1/no-such-thing", ""),
@@ -122,7 +144,11 @@ async fn every_route_as_every_role(t: &TestDb) {
         .id
         .to_string();
     let dept = app.app.store.departments().await.unwrap()[0].id.to_string();
-    let fill = |s: &str| s.replace("{person}", &person).replace("{dept}", &dept).replace("{uuid}", &uuid::Uuid::nil().to_string());
+    let fill = |s: &str| {
+        s.replace("{person}", &person)
+            .replace("{dept}", &dept)
+            .replace("{uuid}", &uuid::Uuid::nil().to_string())
+    };
     let mut table = String::from("# method\tpath");
     for (label, _) in CALLERS {
         table.push('\t');
