@@ -531,6 +531,9 @@ impl App {
                     .unwrap_or_default()
             }
             (RequestState::Approved, Some(until)) if until < self.today() => "expired".into(),
+            (RequestState::Approved, Some(_)) if r.valid_from.is_some_and(|f| self.today() < f) => {
+                "not_yet".into()
+            }
             (RequestState::Approved, Some(_)) => "active".into(),
             (s, _) => s.id().into(),
         };
@@ -1018,4 +1021,157 @@ impl App {
             .await?
             .unwrap_or_else(|| "immediate".into()))
     }
+}
+
+/// Hour (Japan time) from which the daily digest is sent.
+pub const DIGEST_HOUR: u8 = 8;
+
+impl App {
+    /// Once a day (from 08:00 Japan time), one mail per person who chose the
+    /// digest: what waits on them and what they have not read.
+    pub async fn run_digests(&self, node: &str) -> AppResult<u64> {
+        let now = self.now();
+        let local = now.to_offset(crate::ORG_OFFSET);
+        if local.hour() < DIGEST_HOUR
+            || !self
+                .store
+                .claim_slot("digest", &local.date().to_string(), node, now)
+                .await?
+        {
+            return Ok(0);
+        }
+        let mut notices = Vec::new();
+        for p in self.store.all_people().await? {
+            if p.has_left(self.today())
+                || self.store.notify_mode(p.id).await?.as_deref() != Some("digest")
+            {
+                continue;
+            }
+            let actor = self.actor_for(p.clone(), crate::Via::Cli).await?;
+            let tasks = self.my_tasks(&actor).await?;
+            let unread: Vec<_> = self
+                .store
+                .inbox(p.id, 100)
+                .await?
+                .into_iter()
+                .filter(|i| i.read_at.is_none())
+                .collect();
+            if tasks.is_empty() && unread.is_empty() {
+                continue;
+            }
+            let mut body = String::new();
+            let (title, tasks_head, unread_head) = match p.language {
+                Lang::Ja => (
+                    format!("【mamori】本日のまとめ（{}）", local.date()),
+                    "あなたを待っているもの:",
+                    "未読の通知:",
+                ),
+                Lang::En => (
+                    format!("[mamori] Your daily digest ({})", local.date()),
+                    "Waiting on you:",
+                    "Unread notices:",
+                ),
+            };
+            body.push_str(tasks_head);
+            body.push('\n');
+            for t in &tasks {
+                body.push_str(&format!(
+                    "- {}（{}） {}\n",
+                    t.title,
+                    super::workflow::local(t.due_at),
+                    self.link(&t.link)
+                ));
+            }
+            body.push_str(&format!("\n{unread_head}\n"));
+            for i in &unread {
+                body.push_str(&format!("- {}\n", i.title));
+            }
+            notices.push(Notice {
+                person_id: p.id,
+                dedupe_key: format!("digest:{}:{}", p.id, local.date()),
+                kind: "digest".into(),
+                title,
+                body,
+                link: self.link("/tasks"),
+                mail_to: Some(p.email.clone()),
+            });
+        }
+        Ok(self.store.add_notices(&notices, now).await?)
+    }
+
+    /// A new secret calendar URL path for the actor (the old one stops working).
+    pub async fn reset_calendar_feed(&self, actor: &Actor) -> AppResult<String> {
+        let token = crate::auth::random_secret(24);
+        let mode = self.notify_mode(actor).await?;
+        self.store
+            .set_person_settings(
+                actor.id(),
+                &mode,
+                Some(&crate::auth::secret_hash(&token)),
+                self.now(),
+            )
+            .await?;
+        let d = self.draft(
+            Some(actor),
+            "person.calendar_feed",
+            "person",
+            Some(actor.id().to_string()),
+        );
+        self.store.append(d).await?;
+        Ok(format!("/calendar/{token}.ics"))
+    }
+
+    /// The iCalendar feed of a person's due dates, by its secret token.
+    pub async fn calendar_feed(&self, token: &str) -> AppResult<String> {
+        let person_id = self
+            .store
+            .person_by_calendar_token(&crate::auth::secret_hash(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let person = self.store.person(person_id).await?;
+        if person.has_left(self.today()) {
+            return Err(AppError::NotFound);
+        }
+        let actor = self.actor_for(person, crate::Via::Cli).await?;
+        let tasks = self.my_tasks(&actor).await?;
+        let stamp = ical_time(self.now());
+        let mut out = String::from(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mamori//ISMS//JA\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:mamori\r\n",
+        );
+        for t in tasks {
+            let uid = format!(
+                "{}@mamori",
+                t.link.trim_start_matches('/').replace('/', "-")
+            );
+            out.push_str("BEGIN:VEVENT\r\n");
+            out.push_str(&format!("UID:{uid}\r\nDTSTAMP:{stamp}\r\n"));
+            out.push_str(&format!("DTSTART:{}\r\n", ical_time(t.due_at)));
+            out.push_str(&format!("SUMMARY:{}\r\n", ical_escape(&t.title)));
+            out.push_str(&format!("URL:{}\r\n", self.link(&t.link)));
+            out.push_str("END:VEVENT\r\n");
+        }
+        out.push_str("END:VCALENDAR\r\n");
+        Ok(out)
+    }
+}
+
+fn ical_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// RFC 5545 text escaping.
+fn ical_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
 }

@@ -49,6 +49,11 @@ pub fn start(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "alert run failed"),
             }
+            match a.run_digests(&n).await {
+                Ok(sent) if sent > 0 => tracing::info!(digests = sent, "daily digests queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "digest run failed"),
+            }
         }
     }));
     if let Some(mailer) = mailer {

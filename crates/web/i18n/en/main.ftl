@@ -439,3 +439,9 @@ err-minutes_published = The minutes are published and cannot change
 err-already_decided = This item is already decided
 err-undecided_items = Some items are not decided yet
 err-not_non_standing_member = Not a non-standing member
+
+notify-immediate = Mail me at once
+notify-digest = One digest mail a day
+calendar-explain = Subscribe to your due dates in a calendar app. Keep the URL secret; a new URL stops the old one.
+calendar-reset = Issue a calendar URL
+status-not_yet = Approved (not yet in effect)

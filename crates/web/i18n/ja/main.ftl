@@ -439,3 +439,9 @@ err-minutes_published = 議事録は公開済みのため変更できません
 err-already_decided = この議題はすでに決定済みです
 err-undecided_items = 未決の議題があるため議事録を確定できません
 err-not_non_standing_member = 非常勤委員ではありません
+
+notify-immediate = すぐにメールで受け取る
+notify-digest = 1 日 1 回のまとめメールで受け取る
+calendar-explain = 期限をカレンダーアプリで購読できます。URL は秘密にしてください。新しい URL を発行すると以前の URL は使えなくなります。
+calendar-reset = カレンダー購読 URL を発行
+status-not_yet = 承認済み（適用開始前）

@@ -26,6 +26,9 @@ pub fn routes() -> Router<AppState> {
         .route(routes::ME_LANGUAGE, post(language))
         .route(routes::ME_SIGN_OUT_ALL, post(sign_out_everywhere))
         .route(routes::ME_TOKENS, post(create_token))
+        .route("/me/notifications", post(notifications))
+        .route("/me/calendar", post(calendar_reset))
+        .route("/calendar/{file}", get(calendar_feed))
         .route("/me/tokens/{id}/revoke", post(revoke_token))
         .route(
             routes::PASSWORD_CHANGE,
@@ -215,6 +218,8 @@ struct MePage {
     permissions: Vec<(String, String)>,
     errors: FormErrors,
     recovery_left: i64,
+    notify_mode: String,
+    calendar_url: String,
 }
 
 async fn me_view(
@@ -222,6 +227,16 @@ async fn me_view(
     s: &Signed,
     new_token: String,
     errors: FormErrors,
+) -> Result<MePage, UiError> {
+    me_view_with(state, s, new_token, errors, String::new()).await
+}
+
+async fn me_view_with(
+    state: &AppState,
+    s: &Signed,
+    new_token: String,
+    errors: FormErrors,
+    calendar_url: String,
 ) -> Result<MePage, UiError> {
     let actor = &s.s.actor;
     let tokens = state
@@ -247,6 +262,8 @@ async fn me_view(
         permissions,
         errors,
         recovery_left: state.app.recovery_codes_left(actor).await.ui(s.tr)?,
+        notify_mode: state.app.notify_mode(actor).await.ui(s.tr)?,
+        calendar_url,
     })
 }
 
@@ -382,4 +399,48 @@ async fn revoke_token(
 ) -> Result<Response, UiError> {
     state.app.revoke_token(&s.s.actor, id).await.ui(s.tr)?;
     Ok(Redirect::to(routes::ME).into_response())
+}
+
+#[derive(Deserialize)]
+struct NotifyForm {
+    notify_mode: String,
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<NotifyForm>,
+) -> Result<Response, UiError> {
+    state
+        .app
+        .set_notify_mode(&s.s.actor, &f.notify_mode)
+        .await
+        .ui(s.tr)?;
+    Ok(Redirect::to(routes::ME).into_response())
+}
+
+async fn calendar_reset(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    let path = state.app.reset_calendar_feed(&s.s.actor).await.ui(s.tr)?;
+    let url = state.app.link(&path);
+    Ok(page(
+        &me_view_with(&state, &s, String::new(), FormErrors::default(), url).await?,
+    ))
+}
+
+/// The secret-URL calendar feed (no sign-in: calendar apps cannot sign in).
+async fn calendar_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.app.calendar_feed(token).await {
+        Ok(ics) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            )],
+            ics,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -229,13 +229,16 @@ async fn detail_view(
             deputy: e.on_behalf_of.is_some(),
         })
         .collect();
-    let details = match &v.details {
-        serde_json::Value::Object(m) => m
-            .iter()
-            .map(|(k, val)| (tr.field(k), val.as_str().unwrap_or_default().to_string()))
-            .collect(),
-        _ => vec![],
-    };
+    // In the order the form asks for them.
+    let details = ["proposal", "reason", "alternative"]
+        .iter()
+        .filter_map(|k| {
+            v.details
+                .get(*k)
+                .and_then(|val| val.as_str())
+                .map(|val| (tr.field(k), val.to_string()))
+        })
+        .collect();
     Ok(DetailPage {
         ui: Ui::for_signed(s, state),
         document,

@@ -86,6 +86,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "kind=regular&title=&held_at=&location=",
     ),
     ("GET", "/committee/{uuid}", ""),
+    ("GET", "/calendar/no-such-token.ics", ""),
     ("GET", "/tasks", ""),
     ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),

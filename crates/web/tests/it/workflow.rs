@@ -440,3 +440,77 @@ mamori_testkit::db_test!(
     alerts,
     reminders_and_escalations_follow_the_clock_to_the_minute
 );
+
+async fn digest_readers_get_one_mail_a_day_and_a_calendar_feed(t: &TestDb) {
+    // 2026-12-01 07:59 in Japan.
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-11-30 22:59 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let officer_email = planning_officer(&app).await;
+    let officer = app.app.cli_actor(&officer_email).await.unwrap();
+    app.app.set_notify_mode(&officer, "digest").await.unwrap();
+    let requester = app.app.cli_actor(PLANNING_EMPLOYEE).await.unwrap();
+    let input = mamori_app::workflow::ExceptionInput {
+        document: "USE".into(),
+        clause: "4.2".into(),
+        reason: "理由".into(),
+        alternative: "代替".into(),
+        valid_from: "2026-12-01".into(),
+        valid_until: "2027-01-31".into(),
+    };
+    let r = app.app.file_exception(&requester, &input).await.unwrap();
+    assert_eq!(
+        app.app.store.outbox_stats().await.unwrap().queued,
+        0,
+        "a digest reader gets no immediate mail"
+    );
+    assert_eq!(
+        app.app.run_digests("n1").await.unwrap(),
+        0,
+        "not before 08:00"
+    );
+    clock.advance(Duration::minutes(1));
+    assert_eq!(app.app.run_digests("n1").await.unwrap(), 1);
+    assert_eq!(
+        app.app.run_digests("n2").await.unwrap(),
+        0,
+        "once a day, on one node"
+    );
+    assert_eq!(app.app.store.outbox_stats().await.unwrap().queued, 1);
+    // The calendar feed lists the due date, by a secret URL only.
+    let path = app.app.reset_calendar_feed(&officer).await.unwrap();
+    let mut anon = app.client();
+    let feed = anon.get(&path).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert_eq!(
+        feed.headers.get("content-type").unwrap(),
+        "text/calendar; charset=utf-8"
+    );
+    assert!(
+        feed.text.contains("BEGIN:VEVENT") && feed.text.contains(&r.ref_no),
+        "{}",
+        feed.text
+    );
+    assert!(
+        feed.text.contains("DTSTART:20261205T225900Z"),
+        "{}",
+        feed.text
+    );
+    assert_eq!(
+        anon.get("/calendar/not-the-token.ics").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let new_path = app.app.reset_calendar_feed(&officer).await.unwrap();
+    assert_eq!(
+        anon.get(&path).await.status,
+        StatusCode::NOT_FOUND,
+        "a new URL stops the old one"
+    );
+    assert_eq!(anon.get(&new_path).await.status, StatusCode::OK);
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    digest_and_calendar,
+    digest_readers_get_one_mail_a_day_and_a_calendar_feed
+);
