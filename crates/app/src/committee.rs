@@ -40,6 +40,8 @@ pub struct MeetingView {
     pub actions: Vec<(ActionItem, String)>,
     /// Non-standing members the chair may call.
     pub callable: Vec<(Uuid, String)>,
+    /// Who chairs it: the 委員長, or the 副委員長 as deputy (POL-8.5).
+    pub presiding: String,
     /// The minutes as they would be published now.
     pub draft_minutes: String,
 }
@@ -278,16 +280,49 @@ impl App {
             .into_iter()
             .map(|a| (a.clone(), name(&a.person_id)))
             .collect();
+        let presiding = self.presiding(meeting.held_at, &names).await?;
         let mut view = MeetingView {
             meeting,
             attendees,
             agenda,
             actions,
             callable,
+            presiding,
             draft_minutes: String::new(),
         };
         view.draft_minutes = minutes_text(&view);
         Ok(view)
+    }
+
+    /// The chair at a time: the 委員長, unless recorded unavailable, then the deputy.
+    async fn presiding(
+        &self,
+        at: OffsetDateTime,
+        names: &HashMap<Uuid, String>,
+    ) -> AppResult<String> {
+        let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+        let delegation = self.store.delegations().await?.into_iter().find(|d| {
+            d.role == Role::CommitteeChair && d.starts_at <= at && d.ends_at.is_none_or(|e| at < e)
+        });
+        if let Some(d) = delegation {
+            return Ok(format!(
+                "副委員長 {}（委員長 {} 不在のため代行）",
+                name(&d.deputy_person_id),
+                name(&d.absent_person_id)
+            ));
+        }
+        let chair = self
+            .store
+            .assignments(&AssignmentFilter {
+                role: Some(Role::CommitteeChair),
+                active_on: Some(at.to_offset(crate::ORG_OFFSET).date()),
+                ..Default::default()
+            })
+            .await?;
+        Ok(chair
+            .first()
+            .map(|a| format!("委員長 {}", name(&a.person_id)))
+            .unwrap_or_default())
     }
 
     /// The 委員長 (or the deputy) calls a non-standing member (POL-8.3).
@@ -632,11 +667,12 @@ pub fn minutes_text(v: &MeetingView) -> String {
         "定例"
     };
     let mut out = format!(
-        "情報セキュリティ委員会 議事録（{kind}）\n{} {}\n日時: {}\n場所: {}\n\n出席者:\n",
+        "情報セキュリティ委員会 議事録（{kind}）\n{} {}\n日時: {}\n場所: {}\n議長: {}\n\n出席者:\n",
         m.ref_no,
         m.title,
         local(m.held_at),
-        m.location
+        m.location,
+        v.presiding
     );
     for (a, name) in &v.attendees {
         let role = if a.standing {

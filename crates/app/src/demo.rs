@@ -191,6 +191,79 @@ impl App {
                 batch.assignments.len()
             ));
         self.store.insert_batch(&batch, vec![summary]).await?;
+        self.insert_demo_duties(c).await
+    }
+
+    /// A few of the policy's periodic duties, so "my tasks" is not empty.
+    async fn insert_demo_duties(&self, c: &DemoCompany) -> AppResult<()> {
+        let owner_of = |role: Role| {
+            c.roles
+                .iter()
+                .find(|r| r.role == role && r.ends_on.is_none())
+                .map(|r| demo_id("person", &r.employee_no))
+        };
+        let today = self.today();
+        let duties = [
+            (
+                "規程の年次見直し（人的管理規程）",
+                "HR-9",
+                Role::Secretariat,
+                "yearly",
+                40,
+            ),
+            (
+                "規程の年次見直し（外部委託先管理規程）",
+                "OUT-9",
+                Role::Secretariat,
+                "yearly",
+                75,
+            ),
+            (
+                "アカウント棚卸し",
+                "SYS-4.1.3",
+                Role::SystemAdmin,
+                "yearly",
+                20,
+            ),
+            (
+                "ログの定期分析",
+                "SYS-4.8.1",
+                Role::SystemAdmin,
+                "monthly",
+                5,
+            ),
+            (
+                "運用確認事項の報告",
+                "POL-7.6",
+                Role::SecurityOfficer,
+                "quarterly",
+                -3,
+            ),
+        ];
+        let system = crate::auth::system_actor(today);
+        for (title, source, role, cadence, in_days) in duties {
+            let Some(owner_id) = owner_of(role) else {
+                continue;
+            };
+            let d = crate::ports::PeriodicDuty {
+                id: demo_id("duty", source),
+                title: title.into(),
+                source: source.into(),
+                owner_id,
+                cadence: cadence.into(),
+                next_due: today + time::Duration::days(in_days),
+                version: 1,
+            };
+            let audit = self
+                .draft(
+                    Some(&system),
+                    "duty.create",
+                    "periodic_duty",
+                    Some(d.id.to_string()),
+                )
+                .after(&d);
+            self.store.insert_duty(&d, audit).await?;
+        }
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod committee;
 pub mod delivery;
 pub mod demo;
+pub mod duties;
 pub mod error;
 pub mod org;
 pub mod org_import;

@@ -352,10 +352,13 @@ pub trait SettingsRepo: Send + Sync {
 
 /// Everything the app needs from storage.
 pub trait Store:
-    OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo
+    OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo + DutyRepo
 {
 }
-impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo> Store for T {}
+impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo + DutyRepo> Store
+    for T
+{
+}
 
 /// An e-mail to send (from the outbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -662,6 +665,54 @@ pub trait MeetingRepo: Send + Sync {
         &self,
         m: &Meeting,
         notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+}
+
+/// A duty that recurs (年１回, 四半期, 毎月, or every N days), with an owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PeriodicDuty {
+    pub id: Uuid,
+    pub title: String,
+    /// The clause it comes from, e.g. `HR-9`.
+    pub source: String,
+    pub owner_id: Uuid,
+    /// `yearly`, `quarterly`, `monthly` or `every_N_days`.
+    pub cadence: String,
+    pub next_due: time::Date,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DutyCompletion {
+    pub id: Uuid,
+    pub duty_id: Uuid,
+    /// The due date this completion fulfils.
+    pub due_on: time::Date,
+    #[serde(with = "time::serde::rfc3339")]
+    pub done_at: OffsetDateTime,
+    pub done_by: Uuid,
+    pub note: String,
+}
+
+#[async_trait]
+pub trait DutyRepo: Send + Sync {
+    async fn insert_duty(&self, d: &PeriodicDuty, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn duties(&self, owner_id: Option<Uuid>) -> Result<Vec<PeriodicDuty>, StoreError>;
+    async fn duty(&self, id: Uuid) -> Result<PeriodicDuty, StoreError>;
+    /// Records a completion and moves the duty to its next due date
+    /// (`d.version` is the new version).
+    async fn complete_duty(
+        &self,
+        d: &PeriodicDuty,
+        c: &DutyCompletion,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn completions(&self, duty_id: Uuid) -> Result<Vec<DutyCompletion>, StoreError>;
+    async fn alert_settings(&self) -> Result<mamori_domain::schedule::AlertSettings, StoreError>;
+    async fn save_alert_settings(
+        &self,
+        s: &mamori_domain::schedule::AlertSettings,
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
 }

@@ -260,9 +260,25 @@ fn local(t: time::OffsetDateTime) -> String {
 }
 
 impl App {
+    /// Reminder and escalation settings (defaults: the policy's examples).
     pub async fn alert_settings(&self) -> AppResult<AlertSettings> {
-        // Kept with the security settings' store; defaults are the policy's examples.
-        Ok(AlertSettings::default())
+        Ok(self.store.alert_settings().await?)
+    }
+
+    pub async fn update_alert_settings(&self, actor: &Actor, new: AlertSettings) -> AppResult<()> {
+        actor.require(Permission::ManageSettings)?;
+        new.validate()?;
+        let old = self.store.alert_settings().await?;
+        let d = self
+            .draft(
+                Some(actor),
+                "settings.update",
+                "settings",
+                Some("alerts".into()),
+            )
+            .before(&old)
+            .after(&new);
+        Ok(self.store.save_alert_settings(&new, d).await?)
     }
 
     /// The people a step's approver resolves to today.
@@ -876,6 +892,16 @@ impl App {
                 });
             }
         }
+        for d in self.store.duties(Some(actor.id())).await? {
+            let due = crate::duties::due_time(d.next_due);
+            tasks.push(Task {
+                kind: "periodic_duty".into(),
+                title: format!("{}（{}）", d.title, d.source),
+                link: "/duties".into(),
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         for a in self
             .store
             .action_items(None, Some(actor.id()), true)
@@ -968,6 +994,7 @@ impl App {
                 }
             }
         }
+        notices.extend(self.duty_alerts().await?);
         Ok(self.store.add_notices(&notices, now).await?)
     }
 

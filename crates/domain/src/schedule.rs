@@ -88,6 +88,50 @@ impl Default for AlertSettings {
     }
 }
 
+impl AlertSettings {
+    /// Checks the values are usable; the field names the offending setting.
+    pub fn validate(&self) -> Result<(), crate::org::FieldError> {
+        use crate::org::FieldError;
+        if self.remind_before_days.len() > 5
+            || self
+                .remind_before_days
+                .iter()
+                .any(|d| !(1..=60).contains(d))
+        {
+            return Err(FieldError::new("remind_before_days", "out_of_range"));
+        }
+        if self.escalate_after_days.len() > 5 || self.escalate_after_days.iter().any(|d| *d > 60) {
+            return Err(FieldError::new("escalate_after_days", "out_of_range"));
+        }
+        if !(1..=90).contains(&self.step_due_days) {
+            return Err(FieldError::new("step_due_days", "out_of_range"));
+        }
+        if self.due_soon_days > 30 {
+            return Err(FieldError::new("due_soon_days", "out_of_range"));
+        }
+        Ok(())
+    }
+
+    /// "3, 1" → [3, 1]
+    pub fn parse_days(field: &'static str, s: &str) -> Result<Vec<u32>, crate::org::FieldError> {
+        s.split([',', '、', ' '])
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                p.trim()
+                    .parse::<u32>()
+                    .map_err(|_| crate::org::FieldError::new(field, "not_a_number"))
+            })
+            .collect()
+    }
+
+    pub fn days_text(days: &[u32]) -> String {
+        days.iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A reminder or an escalation, and when it falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Alert {

@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod committee;
 mod db;
+mod duties;
 mod org;
 mod settings;
 pub mod sql;

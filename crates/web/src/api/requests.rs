@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/decision", post(decide))
         .route("/tasks", get(tasks))
         .route("/inbox", get(inbox))
+        .route("/duties", get(list_duties).post(create_duty))
+        .route("/duties/{id}/completions", post(complete_duty))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -145,4 +147,55 @@ pub async fn inbox(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Inbox
     Ok(Json(Inbox {
         items: s.app.inbox(&c.actor).await.api(&c)?,
     }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DutyList {
+    pub items: Vec<mamori_app::ports::PeriodicDuty>,
+}
+
+#[utoipa::path(get, path = "/api/v1/duties", tag = "workflow", security(("bearer" = [])), responses((status = 200, body = DutyList)))]
+pub async fn list_duties(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<DutyList>, ApiError> {
+    Ok(Json(DutyList {
+        items: s.app.duties(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/duties", tag = "workflow", security(("bearer" = [])), request_body = mamori_app::duties::DutyInput,
+    responses((status = 201, body = mamori_app::ports::PeriodicDuty), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create_duty(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<mamori_app::duties::DutyInput>,
+) -> Result<(StatusCode, Json<mamori_app::ports::PeriodicDuty>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_duty(&c.actor, &input).await.api(&c)?),
+    ))
+}
+
+/// Records a duty done for its current due date.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DutyDone {
+    pub version: i64,
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/duties/{id}/completions", tag = "workflow", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = DutyDone, responses((status = 200, body = mamori_app::ports::PeriodicDuty), (status = 409, body = crate::error::Problem)))]
+pub async fn complete_duty(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(d): Json<DutyDone>,
+) -> Result<Json<mamori_app::ports::PeriodicDuty>, ApiError> {
+    Ok(Json(
+        s.app
+            .complete_duty(&c.actor, id, d.version, &d.note)
+            .await
+            .api(&c)?,
+    ))
 }

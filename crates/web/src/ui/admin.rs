@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mamori_app::auth::IdentityCheck;
 use mamori_app::{AppError, Permission};
+use mamori_domain::schedule::AlertSettings;
 use mamori_domain::settings::{SecuritySettings, SettingRow};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use crate::session::Signed;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(routes::SETTINGS, get(settings_page).post(settings_save))
+        .route("/admin/settings/alerts", post(alerts_save))
         .route("/org/people/{id}/reset-password", post(reset_password))
         .route("/org/people/{id}/unlock", post(unlock))
         .route("/org/people/{id}/access", post(access))
@@ -36,6 +38,13 @@ struct SettingsPage {
     editable: bool,
     errors: FormErrors,
     saved: bool,
+    alerts: AlertSettings,
+}
+
+impl SettingsPage {
+    fn days(&self, d: &[u32]) -> String {
+        AlertSettings::days_text(d)
+    }
 }
 
 impl SettingsPage {
@@ -44,15 +53,47 @@ impl SettingsPage {
     }
 }
 
-async fn settings_page(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
-    let settings = state.app.security_settings().await.ui(s.tr)?;
-    Ok(page(&SettingsPage {
-        ui: Ui::for_signed(&s, &state),
-        rows: settings.rows(),
+/// The settings page; `security` / `alerts` are what was just entered, else the stored values.
+async fn settings_view(
+    state: &AppState,
+    s: &Signed,
+    security: Option<SecuritySettings>,
+    alerts: Option<AlertSettings>,
+    errors: FormErrors,
+    saved: bool,
+) -> Result<SettingsPage, UiError> {
+    let security = match security {
+        Some(x) => x,
+        None => state.app.security_settings().await.ui(s.tr)?,
+    };
+    let alerts = match alerts {
+        Some(x) => x,
+        None => state.app.alert_settings().await.ui(s.tr)?,
+    };
+    Ok(SettingsPage {
+        ui: Ui::for_signed(s, state),
+        rows: security.rows(),
         editable: s.can(Permission::ManageSettings),
-        errors: FormErrors::default(),
-        saved: false,
-    }))
+        errors,
+        saved,
+        alerts,
+    })
+}
+
+fn settings_result(result: Result<SettingsPage, UiError>, ok: bool) -> Result<Response, UiError> {
+    let page_ = result?;
+    Ok(if ok {
+        page(&page_)
+    } else {
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page_)
+    })
+}
+
+async fn settings_page(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    settings_result(
+        settings_view(&state, &s, None, None, FormErrors::default(), false).await,
+        true,
+    )
 }
 
 #[derive(Deserialize)]
@@ -105,23 +146,79 @@ async fn settings_save(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(()) => Ok(page(&SettingsPage {
-            ui: Ui::for_signed(&s, &state),
-            rows: new.rows(),
-            editable: true,
-            errors: FormErrors::default(),
-            saved: true,
-        })),
-        Err(AppError::Invalid(errs)) => Ok(render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SettingsPage {
-                ui: Ui::for_signed(&s, &state),
-                rows: new.rows(),
-                editable: true,
-                errors: FormErrors::from(s.tr, &errs),
-                saved: false,
-            },
-        )),
+        Ok(()) => settings_result(
+            settings_view(&state, &s, Some(new), None, FormErrors::default(), true).await,
+            true,
+        ),
+        Err(AppError::Invalid(errs)) => settings_result(
+            settings_view(
+                &state,
+                &s,
+                Some(new),
+                None,
+                FormErrors::from(s.tr, &errs),
+                false,
+            )
+            .await,
+            false,
+        ),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
+}
+
+#[derive(Deserialize)]
+struct AlertsForm {
+    remind_before_days: String,
+    escalate_after_days: String,
+    step_due_days: String,
+    due_soon_days: String,
+}
+
+async fn alerts_save(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<AlertsForm>,
+) -> Result<Response, UiError> {
+    let mut errs = Vec::new();
+    let mut days = |field, v: &str| {
+        AlertSettings::parse_days(field, v).unwrap_or_else(|e| {
+            errs.push(e);
+            vec![]
+        })
+    };
+    let remind = days("remind_before_days", &f.remind_before_days);
+    let escalate = days("escalate_after_days", &f.escalate_after_days);
+    let new = AlertSettings {
+        remind_before_days: remind,
+        escalate_after_days: escalate,
+        step_due_days: number("step_due_days", &f.step_due_days, &mut errs),
+        due_soon_days: number("due_soon_days", &f.due_soon_days, &mut errs),
+    };
+    let result = if errs.is_empty() {
+        state
+            .app
+            .update_alert_settings(&s.s.actor, new.clone())
+            .await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => settings_result(
+            settings_view(&state, &s, None, Some(new), FormErrors::default(), true).await,
+            true,
+        ),
+        Err(AppError::Invalid(errs)) => settings_result(
+            settings_view(
+                &state,
+                &s,
+                None,
+                Some(new),
+                FormErrors::from(s.tr, &errs),
+                false,
+            )
+            .await,
+            false,
+        ),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod committee;
+mod duties;
 mod me;
 mod org;
 mod requests;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(requests::routes())
         .merge(committee::routes())
+        .merge(duties::routes())
 }
 
 /// What the layout needs on every page.

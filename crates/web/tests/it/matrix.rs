@@ -87,6 +87,12 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/committee/{uuid}", ""),
     ("GET", "/calendar/no-such-token.ics", ""),
+    ("GET", "/duties", ""),
+    (
+        "POST",
+        "/duties",
+        "title=&source=&cadence=yearly&first_due=",
+    ),
     ("GET", "/tasks", ""),
     ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),
@@ -129,6 +135,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         r#"{"kind":"regular","title":"","held_at":"","location":""}"#,
     ),
     ("GET", "/api/v1/tasks", ""),
+    ("GET", "/api/v1/duties", ""),
     ("GET", "/api/v1/inbox", ""),
     ("GET", "/api/v1/no-such-thing", ""),
 ];

@@ -203,6 +203,34 @@ async fn vice_chair_deputises_for_an_unavailable_chair(t: &TestDb) {
     assert_eq!(again.status, StatusCode::CONFLICT);
     let audit = c.get("/audit?action=delegation.").await;
     assert!(audit.text.contains("delegation.start") && audit.text.contains("海外出張"));
+    // A meeting held now is chaired by the deputy, and its minutes say so.
+    let now = (app.app.now() + time::Duration::minutes(1)).to_offset(mamori_app::ORG_OFFSET);
+    let held = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute()
+    );
+    c.get("/committee/new").await;
+    let m = c
+        .post(
+            "/committee/new",
+            &[
+                ("kind", "extraordinary"),
+                ("title", "臨時委員会"),
+                ("held_at", &held),
+                ("location", "本社"),
+            ],
+        )
+        .await;
+    let page = c.get(&m.location()).await;
+    let minutes = page.select_text("#minutes").pop().unwrap();
+    assert!(
+        minutes.contains("議長: 副委員長") && minutes.contains("不在のため代行"),
+        "{minutes}"
+    );
     app.close().await;
 }
 mamori_testkit::db_test!(delegation, vice_chair_deputises_for_an_unavailable_chair);

@@ -514,3 +514,170 @@ mamori_testkit::db_test!(
     digest_and_calendar,
     digest_readers_get_one_mail_a_day_and_a_calendar_feed
 );
+
+async fn periodic_duties_move_on_by_their_cadence_and_stay_overdue_until_done(t: &TestDb) {
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-12-01 00:00 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let officer_email = planning_officer(&app).await;
+    let officer_id = app
+        .app
+        .store
+        .person_by_email(&officer_email)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    sec.get("/duties").await;
+    let bad = sec
+        .post(
+            "/duties",
+            &[
+                ("title", ""),
+                ("source", "HR-9"),
+                ("owner_id", &officer_id),
+                ("cadence", "sometimes"),
+                ("first_due", "2026-12-10"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = sec
+        .post(
+            "/duties",
+            &[
+                ("title", "部門の運用確認"),
+                ("source", "POL-7.6"),
+                ("owner_id", &officer_id),
+                ("cadence", "quarterly"),
+                ("first_due", "2026-12-10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let mut officer = app.signed_in(&officer_email).await;
+    assert!(officer.get("/tasks").await.text.contains("部門の運用確認"));
+    // Missed: after the due date it is overdue and escalated, and stays so.
+    clock.set(time::macros::datetime!(2026-12-12 00:00 UTC));
+    assert!(
+        app.app.run_alerts().await.unwrap() >= 3,
+        "reminders and the first escalation"
+    );
+    let mut officer = app.signed_in(&officer_email).await;
+    let page = officer.get("/duties").await;
+    assert!(page.text.contains("due-overdue"), "{}", page.text);
+    let v = page.input_value("version").unwrap();
+    let done = officer
+        .post(
+            &format!("/duties/{}/done", duty_id(&page.text)),
+            &[
+                ("version", &v),
+                ("note", "12月分を実施、記録は共有フォルダ"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let d = app
+        .app
+        .store
+        .duties(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.title == "部門の運用確認")
+        .unwrap();
+    assert_eq!(
+        d.next_due.to_string(),
+        "2027-03-10",
+        "the next quarter from the date it was due"
+    );
+    assert_eq!(
+        app.app.store.completions(d.id).await.unwrap()[0]
+            .due_on
+            .to_string(),
+        "2026-12-10"
+    );
+    // Another person's duty is not theirs to close.
+    let mut stranger = app.signed_in(EMPLOYEE).await;
+    stranger.get("/duties").await;
+    let r = stranger
+        .post(
+            &format!("/duties/{}/done", d.id),
+            &[("version", "2"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    duties,
+    periodic_duties_move_on_by_their_cadence_and_stay_overdue_until_done
+);
+
+fn duty_id(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("#duties form").unwrap();
+    doc.select(&sel)
+        .filter_map(|f| f.value().attr("action"))
+        .map(|a| a.split('/').nth(2).unwrap().to_string())
+        .next()
+        .unwrap()
+}
+
+async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let mut admin = app.signed_in(SECRETARIAT).await;
+    let page = admin.get("/admin/settings").await;
+    assert_eq!(
+        page.input_value("remind_before_days").as_deref(),
+        Some("3, 1")
+    );
+    let bad = admin
+        .post(
+            "/admin/settings/alerts",
+            &[
+                ("remind_before_days", "3, x"),
+                ("escalate_after_days", "1"),
+                ("step_due_days", "0"),
+                ("due_soon_days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = admin
+        .post(
+            "/admin/settings/alerts",
+            &[
+                ("remind_before_days", "7, 2"),
+                ("escalate_after_days", "1, 5"),
+                ("step_due_days", "10"),
+                ("due_soon_days", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let s = app.app.alert_settings().await.unwrap();
+    assert_eq!((s.remind_before_days, s.step_due_days), (vec![7, 2], 10));
+    let mut employee = app.signed_in(EMPLOYEE).await;
+    employee.get("/admin/settings").await;
+    let refused = employee
+        .post(
+            "/admin/settings/alerts",
+            &[
+                ("remind_before_days", "1"),
+                ("escalate_after_days", "1"),
+                ("step_due_days", "5"),
+                ("due_soon_days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    alert_settings,
+    alert_settings_are_the_administrators_and_validated
+);

@@ -1,0 +1,188 @@
+//! Periodic duties and their completions; the alert settings.
+
+use async_trait::async_trait;
+use mamori_app::ports::{AuditDraft, DutyCompletion, DutyRepo, PeriodicDuty, StoreError};
+use mamori_domain::schedule::AlertSettings;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::SqlStore;
+use crate::audit::append_in;
+use crate::db::other;
+use crate::sql::Stmt;
+
+#[derive(sqlx::FromRow)]
+struct DutyRow {
+    id: Uuid,
+    title: String,
+    source: String,
+    owner_id: Uuid,
+    cadence: String,
+    next_due: Date,
+    version: i64,
+}
+
+impl From<DutyRow> for PeriodicDuty {
+    fn from(r: DutyRow) -> PeriodicDuty {
+        PeriodicDuty {
+            id: r.id,
+            title: r.title,
+            source: r.source,
+            owner_id: r.owner_id,
+            cadence: r.cadence,
+            next_due: r.next_due,
+            version: r.version,
+        }
+    }
+}
+
+const DUTY_COLS: &str = "id, title, source, owner_id, cadence, next_due, version";
+
+#[derive(sqlx::FromRow)]
+struct CompletionRow {
+    id: Uuid,
+    duty_id: Uuid,
+    due_on: Date,
+    done_at: OffsetDateTime,
+    done_by: Uuid,
+    note: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ValueRow {
+    value: String,
+}
+
+const ALERTS_KEY: &str = "alerts";
+
+#[async_trait]
+impl DutyRepo for SqlStore {
+    async fn insert_duty(&self, d: &PeriodicDuty, audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(&format!("INSERT INTO periodic_duties ({DUTY_COLS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
+                .bind(d.id)
+                .bind(d.title.as_str())
+                .bind(d.source.as_str())
+                .bind(d.owner_id)
+                .bind(d.cadence.as_str())
+                .bind(d.next_due)
+                .bind(d.version)
+                .bind(audit.occurred_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn duties(&self, owner_id: Option<Uuid>) -> Result<Vec<PeriodicDuty>, StoreError> {
+        let mut s = Stmt::new(&format!(
+            "SELECT {DUTY_COLS} FROM periodic_duties WHERE 1 = 1"
+        ));
+        if let Some(o) = owner_id {
+            s = s.push_bind(" AND owner_id = ?", o);
+        }
+        s = s.push(" ORDER BY next_due, id");
+        let rows: Vec<DutyRow> = self.db.fetch_all(&s).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn duty(&self, id: Uuid) -> Result<PeriodicDuty, StoreError> {
+        let r: DutyRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(&format!(
+                    "SELECT {DUTY_COLS} FROM periodic_duties WHERE id = ?"
+                ))
+                .bind(id),
+            )
+            .await?;
+        Ok(r.into())
+    }
+
+    async fn complete_duty(
+        &self,
+        d: &PeriodicDuty,
+        c: &DutyCompletion,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let n = tx
+            .execute(
+                &Stmt::new("UPDATE periodic_duties SET next_due = ?, version = ? WHERE id = ? AND version = ?")
+                    .bind(d.next_due)
+                    .bind(d.version)
+                    .bind(d.id)
+                    .bind(d.version - 1),
+            )
+            .await?;
+        if n != 1 {
+            return Err(StoreError::Stale);
+        }
+        tx.execute(
+            &Stmt::new("INSERT INTO duty_completions (id, duty_id, due_on, done_at, done_by, note) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(c.id)
+                .bind(c.duty_id)
+                .bind(c.due_on)
+                .bind(c.done_at)
+                .bind(c.done_by)
+                .bind(c.note.as_str()),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn completions(&self, duty_id: Uuid) -> Result<Vec<DutyCompletion>, StoreError> {
+        let rows: Vec<CompletionRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new("SELECT id, duty_id, due_on, done_at, done_by, note FROM duty_completions WHERE duty_id = ? ORDER BY due_on DESC")
+                    .bind(duty_id),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DutyCompletion {
+                id: r.id,
+                duty_id: r.duty_id,
+                due_on: r.due_on,
+                done_at: r.done_at,
+                done_by: r.done_by,
+                note: r.note,
+            })
+            .collect())
+    }
+
+    async fn alert_settings(&self) -> Result<AlertSettings, StoreError> {
+        let row: Option<ValueRow> = self
+            .db
+            .fetch_optional(&Stmt::new("SELECT value FROM settings WHERE key = ?").bind(ALERTS_KEY))
+            .await?;
+        match row {
+            Some(r) => serde_json::from_str(&r.value).map_err(other),
+            None => Ok(AlertSettings::default()),
+        }
+    }
+
+    async fn save_alert_settings(
+        &self,
+        s: &AlertSettings,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_string(s).map_err(other)?;
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(ALERTS_KEY)
+            .bind(value)
+            .bind(audit.occurred_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,201 @@
+//! Periodic duties: the 事務局 schedules them; owners record them done.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use mamori_app::AppError;
+use mamori_app::duties::{DutyInput, due_time};
+use mamori_app::ports::PeriodicDuty;
+use mamori_domain::Role;
+use mamori_domain::schedule::{Cadence, due_status};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{FormErrors, Ui, page, render};
+use crate::AppState;
+use crate::error::{UiError, UiResultExt};
+use crate::session::Signed;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/duties", get(list).post(create))
+        .route("/duties/{id}/done", post(done))
+}
+
+pub struct DutyRow {
+    pub d: PeriodicDuty,
+    pub owner: String,
+    pub cadence: String,
+    pub status_id: String,
+    pub status: String,
+    pub mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "duties/list_page.html")]
+struct ListPage {
+    ui: Ui,
+    rows: Vec<DutyRow>,
+    secretariat: bool,
+    input: DutyInput,
+    people: Vec<(Uuid, String)>,
+    cadences: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn view(
+    state: &AppState,
+    s: &Signed,
+    input: DutyInput,
+    errors: FormErrors,
+) -> Result<ListPage, UiError> {
+    let actor = &s.s.actor;
+    let people = state.app.all_people(actor).await.ui(s.tr)?;
+    let name = |id: Uuid| {
+        people
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    };
+    let now = state.app.now();
+    let soon = state.app.alert_settings().await.ui(s.tr)?.due_soon_days;
+    let rows = state
+        .app
+        .duties(actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .map(|d| {
+            let status_id = serde_json::to_value(due_status(due_time(d.next_due), None, now, soon))
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            DutyRow {
+                owner: name(d.owner_id),
+                cadence: cadence_text(s, &d.cadence),
+                status: s.tr.t(&format!("due-{status_id}")),
+                status_id,
+                mine: d.owner_id == actor.id() || actor.has_role(Role::Secretariat),
+                d,
+            }
+        })
+        .collect();
+    let today = state.app.today();
+    Ok(ListPage {
+        ui: Ui::for_signed(s, state),
+        rows,
+        secretariat: actor.has_role(Role::Secretariat),
+        input,
+        people: people
+            .into_iter()
+            .filter(|p| !p.has_left(today))
+            .map(|p| (p.id, p.name))
+            .collect(),
+        cadences: [
+            "yearly",
+            "quarterly",
+            "monthly",
+            "every_180_days",
+            "every_30_days",
+        ]
+        .iter()
+        .map(|c| (c.to_string(), cadence_text(s, c)))
+        .collect(),
+        errors,
+    })
+}
+
+fn cadence_text(s: &Signed, id: &str) -> String {
+    match Cadence::parse(id) {
+        Some(Cadence::EveryDays(n)) => s.tr.t1("cadence-every", "n", n),
+        Some(c) => s.tr.t(&format!("cadence-{}", c.id())),
+        None => id.to_string(),
+    }
+}
+
+async fn list(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    let input = DutyInput {
+        cadence: "yearly".into(),
+        first_due: state.app.today().to_string(),
+        ..Default::default()
+    };
+    Ok(page(&view(&state, &s, input, FormErrors::default()).await?))
+}
+
+#[derive(Deserialize)]
+struct DutyForm {
+    title: String,
+    source: String,
+    owner_id: Option<Uuid>,
+    cadence: String,
+    every_days: Option<String>,
+    first_due: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<DutyForm>,
+) -> Result<Response, UiError> {
+    let cadence = match f
+        .every_days
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(n) => format!("every_{n}_days"),
+        None => f.cadence.clone(),
+    };
+    let input = DutyInput {
+        title: f.title,
+        source: f.source,
+        owner_id: f.owner_id,
+        cadence,
+        first_due: f.first_due,
+    };
+    match state.app.create_duty(&s.s.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/duties").into_response()),
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &view(&state, &s, input, FormErrors::from(s.tr, &errs)).await?,
+        )),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
+}
+
+#[derive(Deserialize)]
+struct DoneForm {
+    version: i64,
+    note: String,
+}
+
+async fn done(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DoneForm>,
+) -> Result<Response, UiError> {
+    match state
+        .app
+        .complete_duty(&s.s.actor, id, f.version, &f.note)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/duties").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let input = DutyInput {
+                cadence: "yearly".into(),
+                first_due: state.app.today().to_string(),
+                ..Default::default()
+            };
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &view(&state, &s, input, FormErrors::from(s.tr, &errs)).await?,
+            ))
+        }
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
+}
