@@ -28,6 +28,12 @@ pub struct Config {
     pub base_url: String,
     /// SMTP server: smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465.
     pub smtp_url: String,
+    /// Instead of `smtp_url`: host, port, `none` / `starttls` / `tls`, credentials.
+    pub smtp_host: String,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: String,
+    pub smtp_user: String,
+    pub smtp_password: String,
     /// Sender of mamori's e-mail, e.g. `mamori <isms@example.jp>`.
     pub mail_from: String,
     /// Run the scheduler and the mail worker on this node.
@@ -46,6 +52,11 @@ impl Default for Config {
             cluster: false,
             base_url: String::new(),
             smtp_url: String::new(),
+            smtp_host: String::new(),
+            smtp_port: None,
+            smtp_security: "starttls".into(),
+            smtp_user: String::new(),
+            smtp_password: String::new(),
             mail_from: "mamori <mamori@localhost>".into(),
             jobs: true,
         }
@@ -66,7 +77,10 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("cluster", &self.cluster)
             .field("base_url", &self.base_url)
-            .field("smtp_url", &mamori_store::redact_url(&self.smtp_url))
+            .field(
+                "smtp_url",
+                &mamori_store::redact_url(&self.effective_smtp_url()),
+            )
             .field("mail_from", &self.mail_from)
             .field("jobs", &self.jobs)
             .finish()
@@ -97,6 +111,29 @@ impl Config {
         }
     }
 
+    /// The SMTP server as one URL: `smtp_url`, or built from the separate keys.
+    pub fn effective_smtp_url(&self) -> String {
+        if !self.smtp_url.is_empty() || self.smtp_host.is_empty() {
+            return self.smtp_url.clone();
+        }
+        let scheme = match self.smtp_security.as_str() {
+            "none" => "smtp",
+            "tls" => "smtps",
+            _ => "smtp+starttls",
+        };
+        let auth = if self.smtp_user.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{}:{}@",
+                encode(&self.smtp_user),
+                encode(&self.smtp_password)
+            )
+        };
+        let port = self.smtp_port.map(|p| format!(":{p}")).unwrap_or_default();
+        format!("{scheme}://{auth}{}{port}", self.smtp_host)
+    }
+
     /// A SQLite database cannot be shared by several nodes.
     pub fn check(&self) -> anyhow::Result<()> {
         if self.cluster && self.database_url.starts_with("sqlite:") {
@@ -106,6 +143,18 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Percent-encodes a URL user-info part.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -121,6 +170,34 @@ mod tests {
         let text = format!("{c:?}");
         assert!(!text.contains("topsecret"), "{text}");
         assert!(text.contains("mamori:***@db"));
+    }
+
+    #[test]
+    fn smtp_url_is_built_from_separate_keys() {
+        let c = Config {
+            smtp_host: "mail.example.jp".into(),
+            smtp_port: Some(587),
+            smtp_user: "isms@example.jp".into(),
+            smtp_password: "p@ss:word".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.effective_smtp_url(),
+            "smtp+starttls://isms%40example.jp:p%40ss%3Aword@mail.example.jp:587"
+        );
+        let tls = Config {
+            smtp_host: "mx".into(),
+            smtp_security: "tls".into(),
+            ..Config::default()
+        };
+        assert_eq!(tls.effective_smtp_url(), "smtps://mx");
+        let url = Config {
+            smtp_url: "smtp://127.0.0.1:2525".into(),
+            smtp_host: "ignored".into(),
+            ..Config::default()
+        };
+        assert_eq!(url.effective_smtp_url(), "smtp://127.0.0.1:2525");
+        assert!(!format!("{c:?}").contains("word"));
     }
 
     #[test]

@@ -448,14 +448,15 @@ async fn serve(app: App, cfg: &Config, banner: Option<Banner>) -> anyhow::Result
     let addr = listener.local_addr()?;
     let app = app.with_base_url(&cfg.base_url_or(addr));
     let jobs = if cfg.jobs {
-        let mailer: Option<Arc<dyn mamori_app::ports::Mailer>> = if cfg.smtp_url.is_empty() {
+        let smtp_url = cfg.effective_smtp_url();
+        let mailer: Option<Arc<dyn mamori_app::ports::Mailer>> = if smtp_url.is_empty() {
             tracing::warn!(
                 "no SMTP server configured (MAMORI_SMTP_URL): e-mail stays queued in the outbox"
             );
             None
         } else {
             let smtp = mamori_jobs::mail::SmtpConfig {
-                url: cfg.smtp_url.clone(),
+                url: smtp_url,
                 from: cfg.mail_from.clone(),
             };
             Some(Arc::new(
