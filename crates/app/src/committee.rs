@@ -462,6 +462,7 @@ impl App {
         let request = match (item.request_id, decision.as_decision()) {
             (Some(rid), Some(d)) => {
                 let r = self.store.request(rid).await?;
+                self.check_not_expired(&r, d)?;
                 let flow = match r.kind.as_str() {
                     "change_request" => workflow::change_request_flow(),
                     _ => workflow::exception_flow(

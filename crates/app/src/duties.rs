@@ -136,6 +136,23 @@ impl App {
         Ok(d)
     }
 
+    /// The 事務局 retires a duty that no longer applies.
+    pub async fn retire_duty(&self, actor: &Actor, id: Uuid, version: i64) -> AppResult<()> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let d = self.store.duty(id).await?;
+        let audit = self
+            .draft(
+                Some(actor),
+                "duty.retire",
+                "periodic_duty",
+                Some(id.to_string()),
+            )
+            .before(&d);
+        Ok(self.store.retire_duty(id, version, audit).await?)
+    }
+
     pub async fn duty_completions(
         &self,
         actor: &Actor,
@@ -240,7 +257,7 @@ impl App {
                             alert.key(),
                             p.id
                         ),
-                        kind: "deadline".into(),
+                        kind: "duty_deadline".into(),
                         title,
                         body,
                         link: self.link("/duties"),

@@ -709,6 +709,13 @@ pub trait DutyRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn completions(&self, duty_id: Uuid) -> Result<Vec<DutyCompletion>, StoreError>;
+    /// Removes a duty that no longer applies (its completions stay).
+    async fn retire_duty(
+        &self,
+        id: Uuid,
+        version: i64,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     async fn alert_settings(&self) -> Result<mamori_domain::schedule::AlertSettings, StoreError>;
     async fn save_alert_settings(
         &self,

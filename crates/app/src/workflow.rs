@@ -450,6 +450,9 @@ impl App {
         {
             e.push("valid_until", "ends_before_start");
         }
+        if until.is_some_and(|u| u < self.today()) {
+            e.push("valid_until", "in_the_past");
+        }
         e.done()?;
         let (Some(doc), Some(clause), Some(reason), Some(alternative)) =
             (doc, clause, reason, alternative)
@@ -538,21 +541,7 @@ impl App {
         let can_decide = r.state == RequestState::InReview
             && !committee_step
             && approvers.iter().any(|p| p.id == actor.id());
-        let now = self.now();
-        let status = match (r.state, r.valid_until) {
-            (RequestState::InReview, _) => {
-                serde_json::to_value(schedule::due_status(r.step_due_at, None, now, 1))
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            }
-            (RequestState::Approved, Some(until)) if until < self.today() => "expired".into(),
-            (RequestState::Approved, Some(_)) if r.valid_from.is_some_and(|f| self.today() < f) => {
-                "not_yet".into()
-            }
-            (RequestState::Approved, Some(_)) => "active".into(),
-            (s, _) => s.id().into(),
-        };
+        let status = self.request_status(&r);
         Ok(RequestView {
             history: self.store.request_events(id).await?,
             approvers: approvers.into_iter().map(|p| p.name).collect(),
@@ -615,6 +604,7 @@ impl App {
         actor_is_approver: bool,
         in_meeting: bool,
     ) -> AppResult<RequestRecord> {
+        self.check_not_expired(&r, decision)?;
         let history = self.store.request_events(r.id).await?;
         let earlier: Vec<Uuid> = history
             .iter()
@@ -700,6 +690,34 @@ impl App {
             .update_request(&r, &event, &notices, audit)
             .await?;
         Ok(r)
+    }
+
+    /// Where a request stands: against its step's deadline while in review;
+    /// for an approved exception, whether it is in effect, not yet, or expired.
+    pub fn request_status(&self, r: &RequestRecord) -> String {
+        let today = self.today();
+        match (r.state, r.valid_until) {
+            (RequestState::InReview, _) => {
+                serde_json::to_value(schedule::due_status(r.step_due_at, None, self.now(), 1))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }
+            (RequestState::Approved, Some(until)) if until < today => "expired".into(),
+            (RequestState::Approved, Some(_)) if r.valid_from.is_some_and(|f| today < f) => {
+                "not_yet".into()
+            }
+            (RequestState::Approved, Some(_)) => "active".into(),
+            (s, _) => s.id().into(),
+        }
+    }
+
+    /// An exception whose validity has ended can no longer be approved.
+    pub(crate) fn check_not_expired(&self, r: &RequestRecord, decision: Decision) -> AppResult<()> {
+        if decision == Decision::Approve && r.valid_until.is_some_and(|u| u < self.today()) {
+            return Err(AppError::Conflict("exception_expired"));
+        }
+        Ok(())
     }
 
     /// When a step names a role the actor holds only as deputy, for whom.

@@ -77,7 +77,7 @@ impl DutyRepo for SqlStore {
 
     async fn duties(&self, owner_id: Option<Uuid>) -> Result<Vec<PeriodicDuty>, StoreError> {
         let mut s = Stmt::new(&format!(
-            "SELECT {DUTY_COLS} FROM periodic_duties WHERE 1 = 1"
+            "SELECT {DUTY_COLS} FROM periodic_duties WHERE retired_at IS NULL"
         ));
         if let Some(o) = owner_id {
             s = s.push_bind(" AND owner_id = ?", o);
@@ -152,6 +152,28 @@ impl DutyRepo for SqlStore {
                 note: r.note,
             })
             .collect())
+    }
+
+    async fn retire_duty(
+        &self,
+        id: Uuid,
+        version: i64,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let n = tx
+            .execute(
+                &Stmt::new("UPDATE periodic_duties SET retired_at = ?, version = version + 1 WHERE id = ? AND version = ? AND retired_at IS NULL")
+                    .bind(audit.occurred_at)
+                    .bind(id)
+                    .bind(version),
+            )
+            .await?;
+        if n != 1 {
+            return Err(StoreError::Stale);
+        }
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     async fn alert_settings(&self) -> Result<AlertSettings, StoreError> {

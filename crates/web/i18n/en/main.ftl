@@ -470,3 +470,5 @@ field-remind_before_days = Remind this many days before (comma-separated)
 field-escalate_after_days = Escalate this many days after (first to the department head, then the secretariat)
 field-step_due_days = Days each approval step may take
 field-due_soon_days = Days before a due date that count as "due soon"
+err-exception_expired = An exception whose period has ended cannot be approved
+duties-retire = Retire

@@ -470,3 +470,5 @@ field-remind_before_days = 期限の何日前に知らせるか（カンマ区�
 field-escalate_after_days = 期限後の何日目にエスカレーションするか（1 回目は部門長、以降は事務局）
 field-step_due_days = 承認の各段階の期限（日数）
 field-due_soon_days = 「期限間近」とする日数
+err-exception_expired = 適用期間が終わった例外は承認できません
+duties-retire = 廃止

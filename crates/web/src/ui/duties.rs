@@ -199,3 +199,22 @@ async fn done(
         Err(e) => Err(UiError::new(e, s.tr)),
     }
 }
+
+#[derive(Deserialize)]
+struct RetireForm {
+    version: i64,
+}
+
+async fn retire(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RetireForm>,
+) -> Result<Response, UiError> {
+    state
+        .app
+        .retire_duty(&s.s.actor, id, f.version)
+        .await
+        .ui(s.tr)?;
+    Ok(Redirect::to("/duties").into_response())
+}

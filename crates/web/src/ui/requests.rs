@@ -52,14 +52,14 @@ fn documents(tr: Tr) -> Vec<(String, String)> {
 
 pub struct Row {
     pub r: RequestRecord,
-    pub state: String,
+    pub status: String,
     pub created: String,
 }
 
-fn rows(tr: Tr, list: Vec<RequestRecord>) -> Vec<Row> {
+fn rows(app: &mamori_app::App, tr: Tr, list: Vec<RequestRecord>) -> Vec<Row> {
     list.into_iter()
         .map(|r| Row {
-            state: tr.t(&format!("state-{}", r.state.id())),
+            status: tr.t(&format!("status-{}", app.request_status(&r))),
             created: local_time(&r.created_at),
             r,
         })
@@ -84,9 +84,14 @@ async fn list(
     s: Signed,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, UiError> {
-    let mine = rows(s.tr, state.app.my_requests(&s.s.actor).await.ui(s.tr)?);
+    let mine = rows(
+        &state.app,
+        s.tr,
+        state.app.my_requests(&s.s.actor).await.ui(s.tr)?,
+    );
     let all = match q.all {
         Some(_) => Some(rows(
+            &state.app,
             s.tr,
             state.app.all_requests(&s.s.actor, false).await.ui(s.tr)?,
         )),

@@ -54,6 +54,18 @@ impl TestApp {
         }
     }
 
+    /// Retires the demo's periodic duties, for tests that count alerts exactly.
+    pub async fn without_demo_duties(self) -> TestApp {
+        let system = mamori_app::auth::system_actor(self.app.today());
+        for d in self.app.store.duties(None).await.unwrap() {
+            self.app
+                .retire_duty(&system, d.id, d.version)
+                .await
+                .unwrap();
+        }
+        self
+    }
+
     /// A second node on the same database (no seeding).
     pub async fn another_node(t: &TestDb) -> TestApp {
         let db = connect(&t.url).await.unwrap();

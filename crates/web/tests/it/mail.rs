@@ -94,7 +94,10 @@ async fn two_nodes_send_exactly_one_mail_per_due_reminder() {
     let sink = SmtpSink::start().await;
     let start = time::macros::datetime!(2026-12-01 00:00 UTC);
     let clock = Arc::new(ManualClock::new(start));
-    let a = TestApp::start_with_clock(&t, false, clock.clone()).await;
+    let a = TestApp::start_with_clock(&t, false, clock.clone())
+        .await
+        .without_demo_duties()
+        .await;
     let b_node = TestApp::another_node(&t).await;
     let b = mamori_app::App::new(b_node.app.store.clone(), clock.clone());
     let requester = a.app.cli_actor(EMPLOYEE).await.unwrap();

@@ -338,7 +338,10 @@ mamori_testkit::db_test!(
 async fn reminders_and_escalations_follow_the_clock_to_the_minute(t: &TestDb) {
     let start = time::macros::datetime!(2026-12-01 00:00 UTC);
     let clock = Arc::new(ManualClock::new(start));
-    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let app = TestApp::start_with_clock(t, false, clock.clone())
+        .await
+        .without_demo_duties()
+        .await;
     let actor = app.app.cli_actor(PLANNING_EMPLOYEE).await.unwrap();
     let input = mamori_app::workflow::ExceptionInput {
         document: "USE".into(),
@@ -680,4 +683,68 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
 mamori_testkit::db_test!(
     alert_settings,
     alert_settings_are_the_administrators_and_validated
+);
+
+async fn an_expired_exception_cannot_be_approved_or_filed(t: &TestDb) {
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-12-01 00:00 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let requester = app.app.cli_actor(PLANNING_EMPLOYEE).await.unwrap();
+    let mut input = mamori_app::workflow::ExceptionInput {
+        document: "USE".into(),
+        clause: "4.3".into(),
+        reason: "理由".into(),
+        alternative: "代替".into(),
+        valid_from: "2026-12-01".into(),
+        valid_until: "2026-12-20".into(),
+    };
+    let r = app.app.file_exception(&requester, &input).await.unwrap();
+    clock.set(time::macros::datetime!(2026-12-25 00:00 UTC));
+    let officer = app
+        .app
+        .cli_actor(&planning_officer(&app).await)
+        .await
+        .unwrap();
+    let err = app
+        .app
+        .decide_request(
+            &officer,
+            r.id,
+            r.version,
+            mamori_domain::workflow::Decision::Approve,
+            "",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, mamori_app::AppError::Conflict("exception_expired")),
+        "{err:?}"
+    );
+    // Rejecting it is still possible.
+    app.app
+        .decide_request(
+            &officer,
+            r.id,
+            r.version,
+            mamori_domain::workflow::Decision::Reject,
+            "期間切れ",
+        )
+        .await
+        .unwrap();
+    input.valid_until = "2026-12-24".into();
+    let err = app
+        .app
+        .file_exception(&requester, &input)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, mamori_app::AppError::Invalid(f) if f[0].code == "in_the_past"),
+        "{err:?}"
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    expired_exception,
+    an_expired_exception_cannot_be_approved_or_filed
 );
