@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/duties", get(list).post(create))
         .route("/duties/{id}/done", post(done))
+        .route("/duties/{id}/retire", post(retire))
 }
 
 pub struct DutyRow {

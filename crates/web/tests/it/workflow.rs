@@ -613,6 +613,15 @@ async fn periodic_duties_move_on_by_their_cadence_and_stay_overdue_until_done(t:
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Retired by the secretariat, it leaves the lists and the tasks; its history stays.
+    let page = sec.get("/duties").await;
+    let v = page.input_value("version").unwrap();
+    let retired = sec
+        .post(&format!("/duties/{}/retire", d.id), &[("version", &v)])
+        .await;
+    assert_eq!(retired.status, StatusCode::SEE_OTHER);
+    assert!(!officer.get("/tasks").await.text.contains("部門の運用確認"));
+    assert_eq!(app.app.store.completions(d.id).await.unwrap().len(), 1);
     app.close().await;
 }
 mamori_testkit::db_test!(
