@@ -614,10 +614,12 @@ async fn periodic_duties_move_on_by_their_cadence_and_stay_overdue_until_done(t:
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Retired by the secretariat, it leaves the lists and the tasks; its history stays.
-    let page = sec.get("/duties").await;
-    let v = page.input_value("version").unwrap();
+    let mut sec = app.signed_in(SECRETARIAT).await;
     let retired = sec
-        .post(&format!("/duties/{}/retire", d.id), &[("version", &v)])
+        .post(
+            &format!("/duties/{}/retire", d.id),
+            &[("version", &d.version.to_string())],
+        )
         .await;
     assert_eq!(retired.status, StatusCode::SEE_OTHER);
     assert!(!officer.get("/tasks").await.text.contains("部門の運用確認"));
