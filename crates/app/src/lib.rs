@@ -16,6 +16,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod committee;
+pub mod compliance;
 pub mod delivery;
 pub mod demo;
 pub mod duties;

@@ -352,11 +352,25 @@ pub trait SettingsRepo: Send + Sync {
 
 /// Everything the app needs from storage.
 pub trait Store:
-    OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo + DutyRepo
+    OrgRepo
+    + AuthRepo
+    + AuditRepo
+    + SettingsRepo
+    + WorkflowRepo
+    + MeetingRepo
+    + DutyRepo
+    + ComplianceRepo
 {
 }
-impl<T: OrgRepo + AuthRepo + AuditRepo + SettingsRepo + WorkflowRepo + MeetingRepo + DutyRepo> Store
-    for T
+impl<T> Store for T where
+    T: OrgRepo
+        + AuthRepo
+        + AuditRepo
+        + SettingsRepo
+        + WorkflowRepo
+        + MeetingRepo
+        + DutyRepo
+        + ComplianceRepo
 {
 }
 
@@ -720,6 +734,49 @@ pub trait DutyRepo: Send + Sync {
     async fn save_alert_settings(
         &self,
         s: &mamori_domain::schedule::AlertSettings,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+}
+
+/// One record about an obligation: kept (with evidence), not kept, or not applicable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Assessment {
+    pub id: Uuid,
+    pub obligation_id: String,
+    pub finding: mamori_domain::compliance::status::Finding,
+    pub note: String,
+    /// Where the evidence is (record, file, link).
+    pub evidence: String,
+    pub assessed_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub assessed_at: OffsetDateTime,
+    pub assessed_on: time::Date,
+}
+
+/// A line of the Statement of Applicability (適用宣言書) as decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SoaEntry {
+    /// `2013` or `2022`
+    pub edition: String,
+    pub control_id: String,
+    pub applicable: bool,
+    pub justification: String,
+    pub implementation: String,
+    pub version: i64,
+}
+
+#[async_trait]
+pub trait ComplianceRepo: Send + Sync {
+    async fn add_assessment(&self, a: &Assessment, audit: AuditDraft) -> Result<(), StoreError>;
+    /// The latest assessment of every obligation that has one.
+    async fn latest_assessments(&self) -> Result<Vec<Assessment>, StoreError>;
+    async fn assessments_of(&self, obligation_id: &str) -> Result<Vec<Assessment>, StoreError>;
+    async fn soa_entries(&self, edition: &str) -> Result<Vec<SoaEntry>, StoreError>;
+    /// Saves an entry when its stored version is `e.version - 1` (0 = new).
+    async fn save_soa_entry(
+        &self,
+        e: &SoaEntry,
+        by: Uuid,
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
 }

@@ -80,10 +80,43 @@ enum Command {
     },
     /// List the roles with their identifiers.
     Roles,
+    /// Evaluate every obligation; a non-zero exit when any is overdue (for pipelines).
+    Check {
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Statuses that make the command fail: overdue, not_kept, due_soon, not_assessed (comma-separated).
+        #[arg(long, default_value = "overdue")]
+        fail_on: String,
+    },
+    /// The Statement of Applicability.
+    Soa {
+        #[command(subcommand)]
+        command: SoaCommand,
+    },
     /// Copy a SQLite database while it is in use (VACUUM INTO).
     Backup {
         /// The file to write.
         target: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SoaCommand {
+    /// Export for one edition of Annex A.
+    Export {
+        #[arg(long, value_parser = ["2013", "2022"])]
+        edition: String,
+        #[arg(long, value_parser = ["csv", "xlsx"], default_value = "csv")]
+        format: String,
+        /// Write here instead of standard output (required for xlsx).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// The 2013→2022 correspondence.
+    Mapping {
+        #[arg(long, value_parser = ["csv"], default_value = "csv")]
+        format: String,
     },
 }
 
@@ -295,6 +328,77 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(describe)?;
             println!("imported");
+            Ok(())
+        }
+        Command::Check { json, fail_on } => {
+            let app = open(&cfg.database_url, true).await?;
+            let report = app.check_report().await.map_err(describe)?;
+            let failing: Vec<mamori_domain::compliance::status::ObligationStatus> = fail_on
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    mamori_domain::compliance::status::ObligationStatus::parse(s.trim())
+                        .ok_or_else(|| anyhow::anyhow!("unknown status `{s}` in --fail-on"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{} obligations", report.obligations.len());
+                for (status, n) in &report.summary.0 {
+                    println!("  {status:<15} {n}");
+                }
+                for line in report
+                    .obligations
+                    .iter()
+                    .filter(|l| failing.contains(&l.status))
+                {
+                    println!("  {} {} ({})", line.status.id(), line.id, line.actor);
+                }
+            }
+            let bad = report
+                .obligations
+                .iter()
+                .filter(|l| failing.contains(&l.status))
+                .count();
+            if bad > 0 {
+                eprintln!("{bad} obligations are {fail_on}");
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Soa {
+            command:
+                SoaCommand::Export {
+                    edition,
+                    format,
+                    output,
+                },
+        } => {
+            let app = open(&cfg.database_url, true).await?;
+            let rows = app.soa(&edition).await.map_err(describe)?;
+            let bytes = match format.as_str() {
+                "xlsx" => {
+                    mamori_io::soa::to_xlsx(&rows, &edition).map_err(|e| anyhow::anyhow!(e))?
+                }
+                _ => mamori_io::soa::to_csv(&rows).into_bytes(),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None if format == "xlsx" => bail!("give --output FILE for xlsx"),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Soa {
+            command: SoaCommand::Mapping { .. },
+        } => {
+            let b = mamori_app::compliance::bundle().map_err(describe)?;
+            print!("{}", b.mapping.to_csv());
             Ok(())
         }
         Command::Roles => {

@@ -13,6 +13,7 @@
 )]
 
 pub mod audit;
+pub mod compliance;
 pub mod health;
 pub mod org;
 pub mod password;

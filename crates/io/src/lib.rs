@@ -8,3 +8,4 @@
 
 pub mod encoding;
 pub mod org_csv;
+pub mod soa;

@@ -16,6 +16,7 @@
 mod audit;
 mod auth;
 mod committee;
+mod compliance;
 mod db;
 mod duties;
 mod org;

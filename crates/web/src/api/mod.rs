@@ -4,6 +4,7 @@
 
 mod audit;
 mod committee;
+mod compliance;
 mod org;
 mod requests;
 
@@ -165,10 +166,11 @@ impl utoipa::Modify for BearerAuth {
         requests::complete_duty,
         committee::list_meetings, committee::create_meeting, committee::get_meeting, committee::decide_item,
         committee::publish_minutes,
+        compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -190,5 +192,6 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(requests::routes())
         .merge(committee::routes())
+        .merge(compliance::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

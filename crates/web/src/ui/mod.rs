@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod committee;
+mod compliance;
 mod duties;
 mod me;
 mod org;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(requests::routes())
         .merge(committee::routes())
         .merge(duties::routes())
+        .merge(compliance::routes())
 }
 
 /// What the layout needs on every page.

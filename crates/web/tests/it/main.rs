@@ -4,6 +4,7 @@
 mod api;
 mod cluster;
 mod committee;
+mod compliance;
 mod harness;
 mod import;
 mod mail;

@@ -88,6 +88,21 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/committee/{uuid}", ""),
     ("GET", "/calendar/no-such-token.ics", ""),
     ("GET", "/duties", ""),
+    ("GET", "/compliance", ""),
+    ("GET", "/compliance?status=overdue&document=SYS", ""),
+    ("GET", "/compliance/obligations/HR-4.2.7(3)", ""),
+    (
+        "POST",
+        "/compliance/obligations/HR-4.2.7(3)",
+        "finding=kept&evidence=&note=",
+    ),
+    ("GET", "/soa/2013", ""),
+    ("GET", "/soa/2022/export.csv", ""),
+    (
+        "POST",
+        "/soa/2013/controls/A.5.1.1",
+        "justification=&version=0",
+    ),
     (
         "POST",
         "/duties",
@@ -136,6 +151,8 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/tasks", ""),
     ("GET", "/api/v1/duties", ""),
+    ("GET", "/api/v1/obligations?status=not_assessed", ""),
+    ("GET", "/api/v1/soa/2022", ""),
     ("GET", "/api/v1/inbox", ""),
     ("GET", "/api/v1/no-such-thing", ""),
 ];

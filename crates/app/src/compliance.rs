@@ -1,0 +1,397 @@
+//! The policy as obligations (M6): every obligation's status from what was
+//! recorded about it, the roll-ups, the check for pipelines and the
+//! Statement of Applicability (適用宣言書) for both editions of Annex A.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use mamori_domain::Role;
+use mamori_domain::compliance::Obligation;
+use mamori_domain::compliance::bundled::Bundle;
+use mamori_domain::compliance::status::{self, Finding, Latest, ObligationStatus};
+use mamori_domain::org::required_text;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use crate::ports::{Assessment, SoaEntry};
+use crate::{App, DraftExt};
+
+static BUNDLE: OnceLock<Result<Bundle, Vec<String>>> = OnceLock::new();
+
+/// The shipped policy pack and Annex A data, validated once.
+pub fn bundle() -> AppResult<&'static Bundle> {
+    BUNDLE
+        .get_or_init(Bundle::load)
+        .as_ref()
+        .map_err(|problems| {
+            AppError::Internal(format!("policy pack invalid: {}", problems.join("; ")))
+        })
+}
+
+/// "Due soon" window for periodic obligations, in days.
+pub const SOON_DAYS: u32 = 30;
+
+/// An obligation with where it stands.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ObligationRow {
+    pub obligation: Obligation,
+    pub status: ObligationStatus,
+    pub latest: Option<Assessment>,
+    pub next_due: Option<time::Date>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ObligationFilter {
+    pub document: Option<String>,
+    /// A 2013 Annex A id; obligations citing it or a control under it.
+    pub annex: Option<String>,
+    pub status: Option<ObligationStatus>,
+    pub text: Option<String>,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct StatusCounts(pub BTreeMap<String, usize>);
+
+impl StatusCounts {
+    fn add(&mut self, s: ObligationStatus) {
+        *self.0.entry(s.id().to_string()).or_default() += 1;
+    }
+    pub fn get(&self, s: ObligationStatus) -> usize {
+        self.0.get(s.id()).copied().unwrap_or(0)
+    }
+}
+
+/// A line of the Statement of Applicability with the live status behind it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SoaRow {
+    pub control_id: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub applicable: bool,
+    pub justification: String,
+    pub implementation: String,
+    /// New in the 2022 edition.
+    pub new: bool,
+    /// The policy clauses that cite it.
+    pub citing: Vec<String>,
+    pub statuses: StatusCounts,
+    pub version: i64,
+    /// Decided by the organisation (false: the default, not yet reviewed).
+    pub decided: bool,
+}
+
+/// The check for pipelines (`mamori check --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub summary: StatusCounts,
+    pub obligations: Vec<CheckLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckLine {
+    pub id: String,
+    pub document: String,
+    pub status: ObligationStatus,
+    pub annex_refs: Vec<String>,
+    pub actor: String,
+    pub next_due: Option<time::Date>,
+}
+
+fn cites(o: &Obligation, annex: &str) -> bool {
+    o.annex.iter().any(|a| {
+        a == annex || a.starts_with(&format!("{annex}.")) || annex.starts_with(&format!("{a}."))
+    })
+}
+
+impl App {
+    /// Every obligation with its status today.
+    pub async fn obligation_rows(&self) -> AppResult<Vec<ObligationRow>> {
+        let b = bundle()?;
+        let latest: HashMap<String, Assessment> = self
+            .store
+            .latest_assessments()
+            .await?
+            .into_iter()
+            .map(|a| (a.obligation_id.clone(), a))
+            .collect();
+        let today = self.today();
+        Ok(b.pack
+            .obligations
+            .iter()
+            .map(|o| {
+                let l = latest.get(&o.id).cloned();
+                let key = l.as_ref().map(|a| Latest {
+                    finding: a.finding,
+                    on: a.assessed_on,
+                });
+                ObligationRow {
+                    status: status::evaluate(o, key, today, SOON_DAYS),
+                    next_due: status::next_due(o, key),
+                    obligation: o.clone(),
+                    latest: l,
+                }
+            })
+            .collect())
+    }
+
+    /// Obligations filtered by document, Annex A control, status or text.
+    pub async fn obligations(
+        &self,
+        _actor: &Actor,
+        f: &ObligationFilter,
+    ) -> AppResult<Vec<ObligationRow>> {
+        let text = f
+            .text
+            .as_deref()
+            .map(str::to_lowercase)
+            .filter(|t| !t.trim().is_empty());
+        Ok(self
+            .obligation_rows()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                f.document
+                    .as_deref()
+                    .is_none_or(|d| r.obligation.document == d)
+            })
+            .filter(|r| f.annex.as_deref().is_none_or(|a| cites(&r.obligation, a)))
+            .filter(|r| f.status.is_none_or(|s| r.status == s))
+            .filter(|r| {
+                text.as_deref().is_none_or(|t| {
+                    r.obligation.id.to_lowercase().contains(t)
+                        || r.obligation.statement_ja.contains(t)
+                        || r.obligation.statement_en.to_lowercase().contains(t)
+                })
+            })
+            .collect())
+    }
+
+    /// Counts overall and per document.
+    pub async fn compliance_summary(
+        &self,
+        _actor: &Actor,
+    ) -> AppResult<(StatusCounts, Vec<(String, StatusCounts)>)> {
+        let rows = self.obligation_rows().await?;
+        let mut all = StatusCounts::default();
+        let mut per: Vec<(String, StatusCounts)> = mamori_domain::compliance::pack::DOCUMENTS
+            .iter()
+            .map(|d| (d.to_string(), StatusCounts::default()))
+            .collect();
+        for r in &rows {
+            all.add(r.status);
+            if let Some((_, c)) = per.iter_mut().find(|(d, _)| *d == r.obligation.document) {
+                c.add(r.status);
+            }
+        }
+        Ok((all, per))
+    }
+
+    pub async fn obligation_detail(
+        &self,
+        _actor: &Actor,
+        id: &str,
+    ) -> AppResult<(ObligationRow, Vec<Assessment>)> {
+        let row = self
+            .obligation_rows()
+            .await?
+            .into_iter()
+            .find(|r| r.obligation.id == id)
+            .ok_or(AppError::NotFound)?;
+        let history = self.store.assessments_of(id).await?;
+        Ok((row, history))
+    }
+
+    /// May the actor record the state of this obligation? The 事務局 may for
+    /// all; a holder of the obligation's role for their own.
+    fn may_assess(actor: &Actor, o: &Obligation, finding: Finding) -> bool {
+        if actor.has_role(Role::Secretariat) {
+            return true;
+        }
+        finding != Finding::NotApplicable
+            && o.actor_role()
+                .is_some_and(|r| r != Role::Employee && actor.has_role(r))
+    }
+
+    /// Records an obligation kept (with where the evidence is), not kept, or
+    /// not applicable (with the reason; the 事務局 decides).
+    pub async fn assess_obligation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        finding: Finding,
+        note: &str,
+        evidence: &str,
+    ) -> AppResult<Assessment> {
+        let b = bundle()?;
+        let o = b.pack.get(id).ok_or(AppError::NotFound)?;
+        if !Self::may_assess(actor, o, finding) {
+            return Err(AppError::Forbidden);
+        }
+        let note = note.trim().to_string();
+        let evidence = evidence.trim().to_string();
+        match finding {
+            Finding::Kept if evidence.is_empty() => {
+                return Err(AppError::field("evidence", "required"));
+            }
+            Finding::NotKept | Finding::NotApplicable if note.is_empty() => {
+                return Err(AppError::field("note", "required"));
+            }
+            _ => {}
+        }
+        if note.chars().count() > 2000 || evidence.chars().count() > 2000 {
+            return Err(AppError::field("note", "too_long"));
+        }
+        let a = Assessment {
+            id: Uuid::now_v7(),
+            obligation_id: o.id.clone(),
+            finding,
+            note,
+            evidence,
+            assessed_by: actor.id(),
+            assessed_at: self.now(),
+            assessed_on: self.today(),
+        };
+        let audit = self
+            .draft(
+                Some(actor),
+                "obligation.assess",
+                "obligation",
+                Some(o.id.clone()),
+            )
+            .after(&a)
+            .detail(format!("{}: {}", o.id, finding.id()));
+        self.store.add_assessment(&a, audit).await?;
+        Ok(a)
+    }
+
+    /// The whole check, for `mamori check`.
+    pub async fn check_report(&self) -> AppResult<CheckReport> {
+        let rows = self.obligation_rows().await?;
+        let mut summary = StatusCounts::default();
+        for r in &rows {
+            summary.add(r.status);
+        }
+        Ok(CheckReport {
+            summary,
+            obligations: rows
+                .into_iter()
+                .map(|r| CheckLine {
+                    id: r.obligation.id,
+                    document: r.obligation.document,
+                    status: r.status,
+                    annex_refs: r.obligation.annex,
+                    actor: r.obligation.actor,
+                    next_due: r.next_due,
+                })
+                .collect(),
+        })
+    }
+
+    /// The Statement of Applicability for `2013` or `2022`.
+    pub async fn soa(&self, edition: &str) -> AppResult<Vec<SoaRow>> {
+        let b = bundle()?;
+        let entries: HashMap<String, SoaEntry> = self
+            .store
+            .soa_entries(edition)
+            .await?
+            .into_iter()
+            .map(|e| (e.control_id.clone(), e))
+            .collect();
+        let status_of: HashMap<String, ObligationStatus> = self
+            .obligation_rows()
+            .await?
+            .into_iter()
+            .map(|r| (r.obligation.id, r.status))
+            .collect();
+        let controls: Vec<(
+            &mamori_domain::compliance::annex::AnnexItem,
+            Vec<&Obligation>,
+        )> = match edition {
+            "2013" => b
+                .annex2013
+                .controls
+                .iter()
+                .map(|c| (c, b.citing_2013(&c.id)))
+                .collect(),
+            "2022" => b
+                .annex2022
+                .controls
+                .iter()
+                .map(|c| (c, b.citing_2022(&c.id)))
+                .collect(),
+            _ => return Err(AppError::field("edition", "invalid")),
+        };
+        Ok(controls
+            .into_iter()
+            .map(|(c, citing)| {
+                let mut statuses = StatusCounts::default();
+                for o in &citing {
+                    if let Some(s) = status_of.get(&o.id) {
+                        statuses.add(*s);
+                    }
+                }
+                let e = entries.get(&c.id);
+                SoaRow {
+                    control_id: c.id.clone(),
+                    title_ja: c.title_ja.clone(),
+                    title_en: c.title_en.clone(),
+                    applicable: e.is_none_or(|e| e.applicable),
+                    justification: e.map(|e| e.justification.clone()).unwrap_or_default(),
+                    implementation: e.map(|e| e.implementation.clone()).unwrap_or_default(),
+                    new: c.new,
+                    citing: citing.iter().map(|o| o.id.clone()).collect(),
+                    statuses,
+                    version: e.map(|e| e.version).unwrap_or(0),
+                    decided: e.is_some(),
+                }
+            })
+            .collect())
+    }
+
+    /// The 事務局 decides whether a control applies, why, and how it is implemented.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_soa_entry(
+        &self,
+        actor: &Actor,
+        edition: &str,
+        control_id: &str,
+        applicable: bool,
+        justification: &str,
+        implementation: &str,
+        version: i64,
+    ) -> AppResult<()> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let b = bundle()?;
+        let known = match edition {
+            "2013" => b.annex2013.control(control_id).is_some(),
+            "2022" => b.annex2022.control(control_id).is_some(),
+            _ => false,
+        };
+        if !known {
+            return Err(AppError::NotFound);
+        }
+        let justification = required_text("justification", justification, 2000)?;
+        let e = SoaEntry {
+            edition: edition.into(),
+            control_id: control_id.into(),
+            applicable,
+            justification,
+            implementation: implementation.trim().chars().take(2000).collect(),
+            version: version + 1,
+        };
+        let audit = self
+            .draft(
+                Some(actor),
+                "soa.update",
+                "soa_entry",
+                Some(format!("{edition}:{control_id}")),
+            )
+            .after(&e);
+        Ok(self.store.save_soa_entry(&e, actor.id(), audit).await?)
+    }
+}

@@ -1,0 +1,132 @@
+//! The command line as a pipeline uses it: the exit codes and the output shapes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn mamori(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_reports_every_obligation_and_fails_on_the_chosen_statuses() {
+    let db = mamori_testkit::TestDb::sqlite();
+    assert!(mamori(&db.url, &["migrate"]).status.success());
+    let out = mamori(&db.url, &["check", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let obligations = report["obligations"].as_array().unwrap();
+    assert_eq!(obligations.len(), 728);
+    for key in ["id", "document", "status", "annex_refs"] {
+        assert!(obligations[0].get(key).is_some(), "{key}");
+    }
+    let failing = mamori(&db.url, &["check", "--fail-on", "not_assessed"]);
+    assert_eq!(failing.status.code(), Some(2));
+    let bad = mamori(&db.url, &["check", "--fail-on", "sometimes"]);
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn soa_exports_and_the_mapping_are_complete() {
+    let db = mamori_testkit::TestDb::sqlite();
+    let csv = mamori(
+        &db.url,
+        &["soa", "export", "--edition", "2013", "--format", "csv"],
+    );
+    assert!(csv.status.success());
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("\u{feff}control_id,"));
+    assert_eq!(text.lines().count(), 115);
+    let text22 =
+        String::from_utf8(mamori(&db.url, &["soa", "export", "--edition", "2022"]).stdout).unwrap();
+    assert_eq!(text22.lines().count(), 94);
+    let mapping =
+        String::from_utf8(mamori(&db.url, &["soa", "mapping", "--format", "csv"]).stdout).unwrap();
+    assert!(mapping.starts_with("iso27001_2013,iso27001_2022\n"));
+    assert!(mapping.lines().any(|l| l == "A.9.2.1,5.16"));
+    let out = std::env::temp_dir().join(format!("soa-{}.xlsx", std::process::id()));
+    let x = mamori(
+        &db.url,
+        &[
+            "soa",
+            "export",
+            "--edition",
+            "2022",
+            "--format",
+            "xlsx",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(x.status.success());
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn user_create_reads_the_password_from_stdin_and_enforces_the_rules() {
+    let db = mamori_testkit::TestDb::sqlite();
+    let run = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args([
+                "user",
+                "create",
+                "--email",
+                "admin@example.jp",
+                "--name",
+                "管理 太郎",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ])
+            .arg("--database-url")
+            .arg(&db.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("short\n");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password_too_short"));
+    let ok = run("Initial#Pass2026\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let token = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "token",
+            "create",
+            "--email",
+            "admin@example.jp",
+            "--name",
+            "ci",
+        ])
+        .arg("--database-url")
+        .arg(&db.url)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&token.stdout).starts_with("mamori_"));
+    let verify = mamori(&db.url, &["audit", "verify"]);
+    assert!(verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit chain intact"));
+}

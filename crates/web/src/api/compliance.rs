@@ -1,0 +1,133 @@
+//! Obligations and the Statement of Applicability over the API.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mamori_app::compliance::{ObligationFilter, ObligationRow, SoaRow};
+use mamori_app::ports::Assessment;
+use mamori_domain::compliance::status::{Finding, ObligationStatus};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiCaller, ApiResultExt};
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/obligations", get(list_obligations))
+        .route("/obligations/{id}", get(get_obligation))
+        .route("/obligations/{id}/assessments", post(assess))
+        .route("/soa/{edition}", get(soa))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ObligationQuery {
+    /// Document code: BP, POL, HR, …
+    pub document: Option<String>,
+    /// ISO/IEC 27001:2013 Annex A id (control, objective or clause).
+    pub annex: Option<String>,
+    /// kept, due_soon, overdue, not_kept, not_assessed, not_applicable
+    pub status: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ObligationList {
+    pub items: Vec<ObligationRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/obligations", tag = "compliance", security(("bearer" = [])), params(ObligationQuery),
+    responses((status = 200, body = ObligationList), (status = 422, body = crate::error::Problem)))]
+pub async fn list_obligations(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Query(q): Query<ObligationQuery>,
+) -> Result<Json<ObligationList>, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(x) => Some(
+            ObligationStatus::parse(x)
+                .ok_or_else(|| c.err(mamori_app::AppError::field("status", "invalid")))?,
+        ),
+    };
+    let f = ObligationFilter {
+        document: q.document.filter(|d| !d.is_empty()),
+        annex: q.annex.filter(|a| !a.is_empty()),
+        status,
+        text: None,
+    };
+    Ok(Json(ObligationList {
+        items: s.app.obligations(&c.actor, &f).await.api(&c)?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ObligationDetail {
+    pub obligation: ObligationRow,
+    pub assessments: Vec<Assessment>,
+}
+
+#[utoipa::path(get, path = "/api/v1/obligations/{id}", tag = "compliance", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ObligationDetail), (status = 404, body = crate::error::Problem)))]
+pub async fn get_obligation(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ObligationDetail>, ApiError> {
+    let (obligation, assessments) = s.app.obligation_detail(&c.actor, &id).await.api(&c)?;
+    Ok(Json(ObligationDetail {
+        obligation,
+        assessments,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssessmentInput {
+    pub finding: Finding,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/assessments", tag = "compliance", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = AssessmentInput,
+    responses((status = 201, body = Assessment), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn assess(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<String>,
+    Json(a): Json<AssessmentInput>,
+) -> Result<(StatusCode, Json<Assessment>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            s.app
+                .assess_obligation(&c.actor, &id, a.finding, &a.note, &a.evidence)
+                .await
+                .api(&c)?,
+        ),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Soa {
+    pub edition: String,
+    pub items: Vec<SoaRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/soa/{edition}", tag = "compliance", security(("bearer" = [])), params(("edition" = String, Path, description = "2013 or 2022")),
+    responses((status = 200, body = Soa), (status = 404, body = crate::error::Problem)))]
+pub async fn soa(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(edition): Path<String>,
+) -> Result<Json<Soa>, ApiError> {
+    if edition != "2013" && edition != "2022" {
+        return Err(c.err(mamori_app::AppError::NotFound));
+    }
+    Ok(Json(Soa {
+        items: s.app.soa(&edition).await.api(&c)?,
+        edition,
+    }))
+}

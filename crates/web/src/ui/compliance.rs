@@ -1,0 +1,352 @@
+//! The compliance dashboard, each obligation with its evidence, and the
+//! Statement of Applicability (適用宣言書) for ISO/IEC 27001:2013 and :2022.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use mamori_app::AppError;
+use mamori_app::compliance::{ObligationFilter, ObligationRow, SoaRow, StatusCounts};
+use mamori_app::ports::Assessment;
+use mamori_domain::Role;
+use mamori_domain::compliance::status::{Finding, ObligationStatus};
+use mamori_domain::policy::PolicyDocument;
+use serde::Deserialize;
+
+use super::{FormErrors, Ui, local_time, page, render};
+use crate::AppState;
+use crate::error::{UiError, UiResultExt};
+use crate::session::Signed;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/compliance", get(dashboard))
+        .route("/compliance/obligations/{id}", get(detail).post(assess))
+        .route("/soa/{edition}", get(soa))
+        .route("/soa/{edition}/export.csv", get(soa_csv))
+        .route("/soa/{edition}/controls/{control}", post(soa_save))
+}
+
+fn status_ids() -> Vec<&'static str> {
+    ObligationStatus::ALL.iter().map(|s| s.id()).collect()
+}
+
+#[derive(Deserialize, Default)]
+struct DashQuery {
+    document: Option<String>,
+    annex: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+#[derive(Template)]
+#[template(path = "compliance/dashboard_page.html")]
+struct Dashboard {
+    ui: Ui,
+    total: StatusCounts,
+    per_document: Vec<(String, String, StatusCounts)>,
+    rows: Vec<ObligationRow>,
+    statuses: Vec<&'static str>,
+    q: DashQuery,
+    filtered: bool,
+}
+
+impl Dashboard {
+    fn count(&self, c: &StatusCounts, id: &&str) -> usize {
+        ObligationStatus::parse(id).map(|s| c.get(s)).unwrap_or(0)
+    }
+    fn v(s: &Option<String>) -> String {
+        s.clone().unwrap_or_default()
+    }
+    fn statement<'a>(&self, r: &'a ObligationRow) -> &'a str {
+        r.obligation.statement(self.ui.tr.0)
+    }
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<DashQuery>,
+) -> Result<Response, UiError> {
+    let actor = &s.s.actor;
+    let (total, per) = state.app.compliance_summary(actor).await.ui(s.tr)?;
+    let filter = ObligationFilter {
+        document: nonempty(&q.document),
+        annex: nonempty(&q.annex),
+        status: nonempty(&q.status).and_then(|x| ObligationStatus::parse(&x)),
+        text: nonempty(&q.q),
+    };
+    let filtered = filter.document.is_some()
+        || filter.annex.is_some()
+        || filter.status.is_some()
+        || filter.text.is_some();
+    let mut rows = state.app.obligations(actor, &filter).await.ui(s.tr)?;
+    if !filtered {
+        // Without a filter, what needs attention first.
+        rows.retain(|r| {
+            matches!(
+                r.status,
+                ObligationStatus::Overdue | ObligationStatus::NotKept | ObligationStatus::DueSoon
+            )
+        });
+    }
+    let per_document = per
+        .into_iter()
+        .map(|(d, c)| {
+            let name = PolicyDocument::parse(&d)
+                .map(|p| p.name(s.tr.0).to_string())
+                .unwrap_or_default();
+            (d, name, c)
+        })
+        .collect();
+    Ok(page(&Dashboard {
+        ui: Ui::for_signed(&s, &state),
+        total,
+        per_document,
+        rows,
+        statuses: status_ids(),
+        q,
+        filtered,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "compliance/obligation_page.html")]
+struct ObligationPage {
+    ui: Ui,
+    row: ObligationRow,
+    history: Vec<(Assessment, String, String)>,
+    can_assess: bool,
+    secretariat: bool,
+    document: String,
+    errors: FormErrors,
+}
+
+impl ObligationPage {
+    fn kind_text(&self) -> String {
+        let id = serde_json::to_value(self.row.obligation.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.ui.t(&format!("okind-{id}"))
+    }
+    fn status_text(&self) -> String {
+        self.ui.t(&format!("ostatus-{}", self.row.status.id()))
+    }
+    fn actor_text(&self) -> String {
+        self.ui.t(&format!("actor-{}", self.row.obligation.actor))
+    }
+    fn statement(&self) -> &str {
+        self.row.obligation.statement(self.ui.tr.0)
+    }
+}
+
+async fn detail_view(
+    state: &AppState,
+    s: &Signed,
+    id: &str,
+    errors: FormErrors,
+) -> Result<ObligationPage, UiError> {
+    let actor = &s.s.actor;
+    let (row, history) = state.app.obligation_detail(actor, id).await.ui(s.tr)?;
+    let people = state.app.all_people(actor).await.ui(s.tr)?;
+    let history = history
+        .into_iter()
+        .map(|a| {
+            let who = people
+                .iter()
+                .find(|p| p.id == a.assessed_by)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let at = local_time(&a.assessed_at);
+            (a, who, at)
+        })
+        .collect();
+    let secretariat = actor.has_role(Role::Secretariat);
+    let can_assess = secretariat
+        || row
+            .obligation
+            .actor_role()
+            .is_some_and(|r| r != Role::Employee && actor.has_role(r));
+    let document = PolicyDocument::parse(&row.obligation.document)
+        .map(|p| p.name(s.tr.0).to_string())
+        .unwrap_or_default();
+    Ok(ObligationPage {
+        ui: Ui::for_signed(s, state),
+        row,
+        history,
+        can_assess,
+        secretariat,
+        document,
+        errors,
+    })
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &detail_view(&state, &s, &id, FormErrors::default()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct AssessForm {
+    finding: String,
+    note: Option<String>,
+    evidence: Option<String>,
+}
+
+async fn assess(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AssessForm>,
+) -> Result<Response, UiError> {
+    let result = match Finding::parse(&f.finding) {
+        Some(finding) => {
+            state
+                .app
+                .assess_obligation(
+                    &s.s.actor,
+                    &id,
+                    finding,
+                    f.note.as_deref().unwrap_or(""),
+                    f.evidence.as_deref().unwrap_or(""),
+                )
+                .await
+        }
+        None => Err(AppError::field("finding", "invalid")),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/compliance/obligations/{}",
+            crate::session::urlencode(&id)
+        ))
+        .into_response()),
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &detail_view(&state, &s, &id, FormErrors::from(s.tr, &errs)).await?,
+        )),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "compliance/soa_page.html")]
+struct SoaPage {
+    ui: Ui,
+    edition: String,
+    rows: Vec<SoaRow>,
+    secretariat: bool,
+    undecided: usize,
+}
+
+impl SoaPage {
+    fn title<'a>(&self, r: &'a SoaRow) -> &'a str {
+        match self.ui.tr.0 {
+            mamori_domain::org::Lang::Ja => &r.title_ja,
+            mamori_domain::org::Lang::En => &r.title_en,
+        }
+    }
+    fn summary(&self, r: &SoaRow) -> String {
+        ObligationStatus::ALL
+            .iter()
+            .filter(|st| r.statuses.get(**st) > 0)
+            .map(|st| {
+                format!(
+                    "{} {}",
+                    self.ui.t(&format!("ostatus-{}", st.id())),
+                    r.statuses.get(*st)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+fn edition_of(e: &str) -> Result<String, AppError> {
+    match e {
+        "2013" | "2022" => Ok(e.to_string()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn soa(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(edition): Path<String>,
+) -> Result<Response, UiError> {
+    let edition = edition_of(&edition).ui(s.tr)?;
+    let rows = state.app.soa(&edition).await.ui(s.tr)?;
+    let undecided = rows.iter().filter(|r| !r.decided).count();
+    Ok(page(&SoaPage {
+        ui: Ui::for_signed(&s, &state),
+        edition,
+        rows,
+        secretariat: s.s.actor.has_role(Role::Secretariat),
+        undecided,
+    }))
+}
+
+async fn soa_csv(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(edition): Path<String>,
+) -> Result<Response, UiError> {
+    let edition = edition_of(&edition).ui(s.tr)?;
+    let rows = state.app.soa(&edition).await.ui(s.tr)?;
+    let csv = mamori_io::soa::to_csv(&rows);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"soa-{edition}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct SoaForm {
+    applicable: Option<String>,
+    justification: String,
+    implementation: Option<String>,
+    version: i64,
+}
+
+async fn soa_save(
+    State(state): State<AppState>,
+    s: Signed,
+    Path((edition, control)): Path<(String, String)>,
+    Form(f): Form<SoaForm>,
+) -> Result<Response, UiError> {
+    state
+        .app
+        .save_soa_entry(
+            &s.s.actor,
+            &edition,
+            &control,
+            f.applicable.is_some(),
+            &f.justification,
+            f.implementation.as_deref().unwrap_or(""),
+            f.version,
+        )
+        .await
+        .ui(s.tr)?;
+    Ok(Redirect::to(&format!("/soa/{edition}#c-{control}")).into_response())
+}

@@ -1,0 +1,199 @@
+//! Obligations with their evidence, the status by the clock, and the
+//! Statement of Applicability for both editions.
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use mamori_app::ports::ManualClock;
+use mamori_testkit::TestDb;
+use serde_json::json;
+
+use crate::harness::*;
+
+/// 年１回の見直し (HR-9 and the like): a periodic obligation of the committee.
+async fn periodic_obligation(app: &TestApp) -> String {
+    let rows = app.app.obligation_rows().await.unwrap();
+    rows.iter()
+        .find(|r| {
+            r.obligation.kind == mamori_domain::compliance::ObligationKind::Periodic
+                && r.obligation.cadence.as_deref() == Some("yearly")
+        })
+        .map(|r| r.obligation.id.clone())
+        .unwrap()
+}
+
+async fn evidence_keeps_an_obligation_until_its_cadence_comes_round(t: &TestDb) {
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-12-01 00:00 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let dash = sec.get("/compliance").await;
+    assert!(
+        dash.text.contains("遵守状況") && dash.text.contains("728"),
+        "{}",
+        dash.text.len()
+    );
+    let id = periodic_obligation(&app).await;
+    let path = format!(
+        "/compliance/obligations/{}",
+        id.replace('(', "%28").replace(')', "%29")
+    );
+    let page = sec.get(&path).await;
+    assert!(page.text.contains("未評価"));
+    let head = app.audit_head().await;
+    let no_evidence = sec
+        .post(
+            &path,
+            &[("finding", "kept"), ("evidence", ""), ("note", "")],
+        )
+        .await;
+    assert_eq!(no_evidence.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit_head().await, head);
+    let ok = sec
+        .post(
+            &path,
+            &[
+                ("finding", "kept"),
+                ("evidence", "第12回委員会議事録 MTG-2026-0012"),
+                ("note", "年次見直し実施"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let page = sec.get(&path).await;
+    assert_eq!(page.select_text("#obligation-status"), vec!["遵守"]);
+    assert!(page.text.contains("MTG-2026-0012"));
+    // A year later it is due again; a day after that, overdue.
+    clock.set(time::macros::datetime!(2027-11-05 00:00 UTC));
+    assert_eq!(
+        app.app
+            .obligation_detail(&app.app.cli_actor(SECRETARIAT).await.unwrap(), &id)
+            .await
+            .unwrap()
+            .0
+            .status
+            .id(),
+        "due_soon"
+    );
+    clock.set(time::macros::datetime!(2027-12-02 00:00 UTC));
+    let report = app.app.check_report().await.unwrap();
+    let line = report.obligations.iter().find(|l| l.id == id).unwrap();
+    assert_eq!(line.status.id(), "overdue");
+    // An ordinary employee cannot record anything; only the secretariat decides "not applicable".
+    let mut e = app.signed_in(EMPLOYEE).await;
+    e.get(&path).await;
+    assert_eq!(
+        e.post(&path, &[("finding", "kept"), ("evidence", "x")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    evidence,
+    evidence_keeps_an_obligation_until_its_cadence_comes_round
+);
+
+async fn statement_of_applicability_for_both_editions(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let s13 = sec.get("/soa/2013").await;
+    assert_eq!(s13.select_text("#soa tbody tr").len(), 114);
+    let s22 = sec.get("/soa/2022").await;
+    assert_eq!(s22.select_text("#soa tbody tr").len(), 93);
+    assert!(s22.text.contains("2022年版で新設"));
+    assert!(
+        s13.text.contains("SYS-4.1.5"),
+        "the password rules cite A.9.4.3"
+    );
+    let r = sec
+        .post(
+            "/soa/2013/controls/A.14.2.7",
+            &[
+                ("justification", "開発は外部委託していない"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let stale = sec
+        .post(
+            "/soa/2013/controls/A.14.2.7",
+            &[("justification", "x"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let csv = sec.get("/soa/2013/export.csv").await;
+    assert!(csv.text.starts_with("\u{feff}control_id,"));
+    assert!(
+        csv.text
+            .lines()
+            .any(|l| l.starts_with("A.14.2.7,") && l.contains(",no,開発は外部委託していない")),
+        "{}",
+        csv.text
+    );
+    let mut e = app.signed_in(EMPLOYEE).await;
+    e.get("/soa/2013").await;
+    assert_eq!(
+        e.post(
+            "/soa/2013/controls/A.5.1.1",
+            &[("justification", "x"), ("version", "0")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // The API gives the same, with the citing clauses and their statuses.
+    let token = app
+        .app
+        .create_token(&app.app.cli_actor(AUDITOR).await.unwrap(), "t", None, None)
+        .await
+        .unwrap()
+        .1;
+    let api = sec
+        .api(Method::GET, "/api/v1/soa/2022", &token, None)
+        .await
+        .json();
+    assert_eq!(api["items"].as_array().unwrap().len(), 93);
+    let list = sec
+        .api(
+            Method::GET,
+            "/api/v1/obligations?document=SYS&annex=A.9.4",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["obligation"]["document"] == "SYS")
+    );
+    assert!(!list["items"].as_array().unwrap().is_empty());
+    let sec_token = app
+        .app
+        .create_token(
+            &app.app.cli_actor(SECRETARIAT).await.unwrap(),
+            "t",
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .1;
+    let created = sec
+        .api(
+            Method::POST,
+            "/api/v1/obligations/SYS-4.1.5(1)%E2%91%A0/assessments",
+            &sec_token,
+            Some(json!({"finding": "kept", "evidence": "mamori の設定画面（最小 8 文字）"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    app.close().await;
+}
+mamori_testkit::db_test!(soa, statement_of_applicability_for_both_editions);
