@@ -395,3 +395,83 @@ impl App {
         Ok(self.store.save_soa_entry(&e, actor.id(), audit).await?)
     }
 }
+
+/// What is approved of a Statement of Applicability: the decisions and the
+/// clauses behind them, not the day-to-day statuses.
+#[derive(Serialize)]
+struct SoaDecision<'a> {
+    control_id: &'a str,
+    applicable: bool,
+    justification: &'a str,
+    implementation: &'a str,
+    citing: &'a [String],
+}
+
+fn fingerprint(rows: &[SoaRow]) -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let decisions: Vec<SoaDecision<'_>> = rows
+        .iter()
+        .map(|r| SoaDecision {
+            control_id: &r.control_id,
+            applicable: r.applicable,
+            justification: &r.justification,
+            implementation: &r.implementation,
+            citing: &r.citing,
+        })
+        .collect();
+    let json = serde_json::to_string(&decisions).unwrap_or_default();
+    let hash = hex::encode(Sha256::digest(json.as_bytes()));
+    (json, hash)
+}
+
+/// Where a Statement of Applicability stands against its last approval.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SoaState {
+    pub latest: Option<crate::ports::SoaApproval>,
+    pub approvals: Vec<crate::ports::SoaApproval>,
+    /// The decisions or the policy changed since the last approval (改訂を推奨).
+    pub revision_recommended: bool,
+}
+
+impl App {
+    pub async fn soa_state(&self, edition: &str) -> AppResult<SoaState> {
+        let rows = self.soa(edition).await?;
+        let (_, hash) = fingerprint(&rows);
+        let approvals = self.store.soa_approvals(edition).await?;
+        let latest = approvals.first().cloned();
+        Ok(SoaState {
+            revision_recommended: latest.as_ref().is_some_and(|a| a.content_hash != hash),
+            latest,
+            approvals,
+        })
+    }
+
+    /// The 社長 approves the Statement of Applicability as it stands (DOC-4.2:
+    /// records of risk assessment and treatment are approved by the 社長).
+    pub async fn approve_soa(
+        &self,
+        actor: &Actor,
+        edition: &str,
+    ) -> AppResult<crate::ports::SoaApproval> {
+        if !actor.has_role(Role::President) {
+            return Err(AppError::Forbidden);
+        }
+        let rows = self.soa(edition).await?;
+        if let Some(undecided) = rows.iter().find(|r| !r.decided) {
+            let _ = undecided;
+            return Err(AppError::Conflict("soa_undecided"));
+        }
+        let (content, content_hash) = fingerprint(&rows);
+        let a = crate::ports::SoaApproval {
+            id: Uuid::now_v7(),
+            edition: edition.into(),
+            version: 0,
+            content_hash,
+            content,
+            approved_by: actor.id(),
+            approved_at: self.now(),
+        };
+        let audit = self.draft(Some(actor), "soa.approve", "soa", Some(edition.to_string()));
+        Ok(self.store.add_soa_approval(&a, audit).await?)
+    }
+}

@@ -360,6 +360,7 @@ pub trait Store:
     + MeetingRepo
     + DutyRepo
     + ComplianceRepo
+    + SoaApprovalRepo
 {
 }
 impl<T> Store for T where
@@ -371,6 +372,7 @@ impl<T> Store for T where
         + MeetingRepo
         + DutyRepo
         + ComplianceRepo
+        + SoaApprovalRepo
 {
 }
 
@@ -779,4 +781,31 @@ pub trait ComplianceRepo: Send + Sync {
         by: Uuid,
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
+}
+
+/// An approved version of the Statement of Applicability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SoaApproval {
+    pub id: Uuid,
+    pub edition: String,
+    pub version: i64,
+    /// SHA-256 of `content`: what was approved.
+    pub content_hash: String,
+    /// The approved decisions as JSON.
+    #[serde(skip)]
+    pub content: String,
+    pub approved_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub approved_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait SoaApprovalRepo: Send + Sync {
+    /// Stores the next version for its edition (the number is allocated here).
+    async fn add_soa_approval(
+        &self,
+        a: &SoaApproval,
+        audit: AuditDraft,
+    ) -> Result<SoaApproval, StoreError>;
+    async fn soa_approvals(&self, edition: &str) -> Result<Vec<SoaApproval>, StoreError>;
 }

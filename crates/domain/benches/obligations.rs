@@ -16,9 +16,18 @@ fn setup() -> (Bundle, Vec<Option<Latest>>) {
     let latest = (0..b.pack.obligations.len())
         .map(|i| match i % 4 {
             0 => None,
-            1 => Some(Latest { finding: Finding::Kept, on: date!(2025 - 12 - 01) }),
-            2 => Some(Latest { finding: Finding::NotKept, on: date!(2026 - 06 - 01) }),
-            _ => Some(Latest { finding: Finding::Kept, on: date!(2026 - 10 - 01) }),
+            1 => Some(Latest {
+                finding: Finding::Kept,
+                on: date!(2025 - 12 - 01),
+            }),
+            2 => Some(Latest {
+                finding: Finding::NotKept,
+                on: date!(2026 - 06 - 01),
+            }),
+            _ => Some(Latest {
+                finding: Finding::Kept,
+                on: date!(2026 - 10 - 01),
+            }),
         })
         .collect();
     (b, latest)
@@ -41,10 +50,19 @@ fn evaluate_every_obligation(bencher: divan::Bencher) {
 #[divan::bench]
 fn loop_only(bencher: divan::Bencher) {
     let (b, latest) = setup();
-    bencher.bench(|| b.pack.obligations.iter().zip(&latest).map(|(o, l)| o.id.len() + usize::from(l.is_some())).sum::<usize>());
+    bencher.bench(|| {
+        b.pack
+            .obligations
+            .iter()
+            .zip(&latest)
+            .map(|(o, l)| o.id.len() + usize::from(l.is_some()))
+            .sum::<usize>()
+    });
 }
 
 #[divan::bench]
 fn load_and_validate_the_pack() -> usize {
-    Bundle::load().map(|b| b.pack.obligations.len()).unwrap_or(0)
+    Bundle::load()
+        .map(|b| b.pack.obligations.len())
+        .unwrap_or(0)
 }

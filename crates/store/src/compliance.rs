@@ -161,3 +161,86 @@ impl ComplianceRepo for SqlStore {
         tx.commit().await
     }
 }
+
+#[derive(sqlx::FromRow)]
+struct ApprovalRow {
+    id: Uuid,
+    edition: String,
+    version: i64,
+    content_hash: String,
+    content: String,
+    approved_by: Uuid,
+    approved_at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct MaxVersion {
+    v: Option<i64>,
+}
+
+#[async_trait]
+impl mamori_app::ports::SoaApprovalRepo for SqlStore {
+    async fn add_soa_approval(
+        &self,
+        a: &mamori_app::ports::SoaApproval,
+        audit: AuditDraft,
+    ) -> Result<mamori_app::ports::SoaApproval, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let max: MaxVersion = tx
+            .fetch_one(
+                &Stmt::new("SELECT MAX(version) AS v FROM soa_approvals WHERE edition = ?")
+                    .bind(a.edition.as_str()),
+            )
+            .await?;
+        let mut a = a.clone();
+        a.version = max.v.unwrap_or(0) + 1;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO soa_approvals (id, edition, version, content_hash, content, approved_by, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(a.id)
+            .bind(a.edition.as_str())
+            .bind(a.version)
+            .bind(a.content_hash.as_str())
+            .bind(a.content.as_str())
+            .bind(a.approved_by)
+            .bind(a.approved_at),
+        )
+        .await?;
+        let mut audit = audit;
+        audit.detail = Some(format!(
+            "SoA {} v{} {}",
+            a.edition, a.version, a.content_hash
+        ));
+        append_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn soa_approvals(
+        &self,
+        edition: &str,
+    ) -> Result<Vec<mamori_app::ports::SoaApproval>, StoreError> {
+        let rows: Vec<ApprovalRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT id, edition, version, content_hash, content, approved_by, approved_at FROM soa_approvals WHERE edition = ? ORDER BY version DESC",
+                )
+                .bind(edition),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| mamori_app::ports::SoaApproval {
+                id: r.id,
+                edition: r.edition,
+                version: r.version,
+                content_hash: r.content_hash,
+                content: r.content,
+                approved_by: r.approved_by,
+                approved_at: r.approved_at,
+            })
+            .collect())
+    }
+}

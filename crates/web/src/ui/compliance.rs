@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/soa/{edition}", get(soa))
         .route("/soa/{edition}/export.csv", get(soa_csv))
         .route("/soa/{edition}/controls/{control}", post(soa_save))
+        .route("/soa/{edition}/approve", post(soa_approve))
 }
 
 fn status_ids() -> Vec<&'static str> {
@@ -250,7 +251,12 @@ struct SoaPage {
     edition: String,
     rows: Vec<SoaRow>,
     secretariat: bool,
+    president: bool,
     undecided: usize,
+    state: mamori_app::compliance::SoaState,
+    approved_by: String,
+    approved_at: String,
+    errors: FormErrors,
 }
 
 impl SoaPage {
@@ -283,21 +289,74 @@ fn edition_of(e: &str) -> Result<String, AppError> {
     }
 }
 
+async fn soa_view(
+    state: &AppState,
+    s: &Signed,
+    edition: String,
+    errors: FormErrors,
+) -> Result<SoaPage, UiError> {
+    let rows = state.app.soa(&edition).await.ui(s.tr)?;
+    let undecided = rows.iter().filter(|r| !r.decided).count();
+    let st = state.app.soa_state(&edition).await.ui(s.tr)?;
+    let (approved_by, approved_at) = match &st.latest {
+        Some(a) => {
+            let people = state.app.all_people(&s.s.actor).await.ui(s.tr)?;
+            (
+                people
+                    .iter()
+                    .find(|p| p.id == a.approved_by)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                local_time(&a.approved_at),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    Ok(SoaPage {
+        ui: Ui::for_signed(s, state),
+        edition,
+        rows,
+        secretariat: s.s.actor.has_role(Role::Secretariat),
+        president: s.s.actor.has_role(Role::President),
+        undecided,
+        state: st,
+        approved_by,
+        approved_at,
+        errors,
+    })
+}
+
 async fn soa(
     State(state): State<AppState>,
     s: Signed,
     Path(edition): Path<String>,
 ) -> Result<Response, UiError> {
     let edition = edition_of(&edition).ui(s.tr)?;
-    let rows = state.app.soa(&edition).await.ui(s.tr)?;
-    let undecided = rows.iter().filter(|r| !r.decided).count();
-    Ok(page(&SoaPage {
-        ui: Ui::for_signed(&s, &state),
-        edition,
-        rows,
-        secretariat: s.s.actor.has_role(Role::Secretariat),
-        undecided,
-    }))
+    Ok(page(
+        &soa_view(&state, &s, edition, FormErrors::default()).await?,
+    ))
+}
+
+async fn soa_approve(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(edition): Path<String>,
+) -> Result<Response, UiError> {
+    let edition = edition_of(&edition).ui(s.tr)?;
+    match state.app.approve_soa(&s.s.actor, &edition).await {
+        Ok(_) => Ok(Redirect::to(&format!("/soa/{edition}")).into_response()),
+        Err(AppError::Conflict(code)) => Ok(render(
+            StatusCode::CONFLICT,
+            &soa_view(
+                &state,
+                &s,
+                edition,
+                FormErrors::one("soa", s.tr.error(code)),
+            )
+            .await?,
+        )),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
 }
 
 async fn soa_csv(

@@ -197,3 +197,94 @@ async fn statement_of_applicability_for_both_editions(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(soa, statement_of_applicability_for_both_editions);
+
+async fn the_president_approves_the_soa_and_a_later_change_recommends_a_revision(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let sec = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    let president = app
+        .app
+        .cli_actor("y.okada@minato-seiki.example")
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.app.approve_soa(&president, "2022").await,
+        Err(mamori_app::AppError::Conflict("soa_undecided"))
+    ));
+    for r in app.app.soa("2022").await.unwrap() {
+        app.app
+            .save_soa_entry(
+                &sec,
+                "2022",
+                &r.control_id,
+                true,
+                "リスク対応計画による",
+                "",
+                r.version,
+            )
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        app.app.approve_soa(&sec, "2022").await,
+        Err(mamori_app::AppError::Forbidden)
+    ));
+    let v1 = app.app.approve_soa(&president, "2022").await.unwrap();
+    assert_eq!(v1.version, 1);
+    let mut p = app.signed_in("y.okada@minato-seiki.example").await;
+    let page = p.get("/soa/2022").await;
+    assert!(
+        page.text.contains("v1") && !page.text.contains("revision-recommended"),
+        "{}",
+        page.text.len()
+    );
+    let row = app
+        .app
+        .soa("2022")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.control_id == "8.28")
+        .unwrap();
+    app.app
+        .save_soa_entry(
+            &sec,
+            "2022",
+            "8.28",
+            false,
+            "ソフトウェア開発を行わない",
+            "",
+            row.version,
+        )
+        .await
+        .unwrap();
+    let page = p.get("/soa/2022").await;
+    assert!(
+        page.text.contains("revision-recommended"),
+        "a change after approval recommends a revision"
+    );
+    let v2 = app.app.approve_soa(&president, "2022").await.unwrap();
+    assert_eq!(v2.version, 2);
+    assert!(
+        !app.app
+            .soa_state("2022")
+            .await
+            .unwrap()
+            .revision_recommended
+    );
+    let events = app
+        .app
+        .store
+        .events(&mamori_app::ports::AuditFilter {
+            action: Some("soa.approve".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    soa_approval,
+    the_president_approves_the_soa_and_a_later_change_recommends_a_revision
+);
