@@ -103,6 +103,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/soa/2013/controls/A.5.1.1",
         "justification=&version=0",
     ),
+    ("POST", "/soa/2013/approve", ""),
     (
         "POST",
         "/duties",
