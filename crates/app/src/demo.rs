@@ -239,6 +239,13 @@ impl App {
                 "quarterly",
                 -3,
             ),
+            (
+                "運用確認事項（システム管理規程）",
+                "SYS-5",
+                Role::SystemAdmin,
+                "quarterly",
+                2,
+            ),
         ];
         let system = crate::auth::system_actor(today);
         for (title, source, role, cadence, in_days) in duties {

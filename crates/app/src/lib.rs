@@ -15,6 +15,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod checklists;
 pub mod committee;
 pub mod compliance;
 pub mod delivery;

@@ -361,6 +361,7 @@ pub trait Store:
     + DutyRepo
     + ComplianceRepo
     + SoaApprovalRepo
+    + ChecklistRepo
 {
 }
 impl<T> Store for T where
@@ -373,6 +374,7 @@ impl<T> Store for T where
         + DutyRepo
         + ComplianceRepo
         + SoaApprovalRepo
+        + ChecklistRepo
 {
 }
 
@@ -808,4 +810,87 @@ pub trait SoaApprovalRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<SoaApproval, StoreError>;
     async fn soa_approvals(&self, edition: &str) -> Result<Vec<SoaApproval>, StoreError>;
+}
+
+/// An evidence file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+}
+
+/// One round of a document's 運用確認事項 for its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChecklistRun {
+    pub id: Uuid,
+    pub document: String,
+    pub owner_id: Uuid,
+    pub due_on: time::Date,
+    pub duty_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChecklistAnswer {
+    pub run_id: Uuid,
+    pub obligation_id: String,
+    /// yes, no or partly
+    pub answer: String,
+    pub comment: String,
+    pub attachment_id: Option<Uuid>,
+}
+
+/// Opened by a "no": what must be put right, by whom, by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CorrectiveItem {
+    pub id: Uuid,
+    pub obligation_id: String,
+    pub run_id: Option<Uuid>,
+    pub title: String,
+    pub owner_id: Uuid,
+    pub due_on: time::Date,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub done_at: Option<OffsetDateTime>,
+}
+
+#[async_trait]
+pub trait ChecklistRepo: Send + Sync {
+    async fn insert_attachment(&self, a: &Attachment, content: &[u8]) -> Result<(), StoreError>;
+    async fn attachment(&self, id: Uuid) -> Result<(Attachment, Vec<u8>), StoreError>;
+    /// Creates the run unless one exists for the same document, owner and due date.
+    async fn create_run(&self, r: &ChecklistRun, audit: AuditDraft) -> Result<bool, StoreError>;
+    async fn runs(&self, owner_id: Option<Uuid>) -> Result<Vec<ChecklistRun>, StoreError>;
+    async fn run(&self, id: Uuid) -> Result<ChecklistRun, StoreError>;
+    async fn answers(&self, run_id: Uuid) -> Result<Vec<ChecklistAnswer>, StoreError>;
+    /// Stores the answers, their assessments and corrective items, and marks the run submitted, in one transaction.
+    async fn submit_run(
+        &self,
+        run_id: Uuid,
+        answers: &[ChecklistAnswer],
+        assessments: &[Assessment],
+        correctives: &[CorrectiveItem],
+        at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn corrective_items(
+        &self,
+        owner_id: Option<Uuid>,
+        open_only: bool,
+    ) -> Result<Vec<CorrectiveItem>, StoreError>;
+    async fn complete_corrective(
+        &self,
+        id: Uuid,
+        owner_id: Uuid,
+        at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
 }

@@ -910,6 +910,29 @@ impl App {
                 });
             }
         }
+        for r in self.store.runs(Some(actor.id())).await? {
+            if r.submitted_at.is_some() {
+                continue;
+            }
+            let due = crate::duties::due_time(r.due_on);
+            tasks.push(Task {
+                kind: "checklist".into(),
+                title: format!("運用確認事項（{}）", r.document),
+                link: format!("/checklists/{}", r.id),
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
+        for c in self.store.corrective_items(Some(actor.id()), true).await? {
+            let due = crate::duties::due_time(c.due_on);
+            tasks.push(Task {
+                kind: "corrective".into(),
+                title: c.title,
+                link: "/checklists".into(),
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         for d in self.store.duties(Some(actor.id())).await? {
             let due = crate::duties::due_time(d.next_due);
             tasks.push(Task {
@@ -1013,6 +1036,7 @@ impl App {
             }
         }
         notices.extend(self.duty_alerts().await?);
+        self.generate_checklists().await?;
         Ok(self.store.add_notices(&notices, now).await?)
     }
 

@@ -15,6 +15,7 @@
 
 mod audit;
 mod auth;
+mod checklists;
 mod committee;
 mod compliance;
 mod db;

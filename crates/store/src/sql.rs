@@ -19,6 +19,7 @@ pub enum Arg {
     Bool(Option<bool>),
     Ts(Option<OffsetDateTime>),
     Date(Option<Date>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -42,6 +43,7 @@ arg_from!(i64, I64);
 arg_from!(bool, Bool);
 arg_from!(OffsetDateTime, Ts);
 arg_from!(Date, Date);
+arg_from!(Vec<u8>, Bytes);
 
 impl From<&String> for Arg {
     fn from(x: &String) -> Arg {
@@ -93,6 +95,7 @@ impl Stmt {
                 Arg::Bool(v) => q.bind(v),
                 Arg::Ts(v) => q.bind(v.map(sqlite_timestamp)),
                 Arg::Date(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q
@@ -108,6 +111,7 @@ impl Stmt {
                 Arg::Bool(v) => q.bind(v),
                 Arg::Ts(v) => q.bind(v),
                 Arg::Date(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod checklists;
 mod committee;
 mod compliance;
 mod duties;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(committee::routes())
         .merge(duties::routes())
         .merge(compliance::routes())
+        .merge(checklists::routes())
 }
 
 /// What the layout needs on every page.

@@ -288,3 +288,187 @@ mamori_testkit::db_test!(
     soa_approval,
     the_president_approves_the_soa_and_a_later_change_recommends_a_revision
 );
+
+async fn a_checklist_answered_with_evidence_feeds_the_obligations_and_opens_corrective_items(
+    t: &TestDb,
+) {
+    let app = TestApp::start(t, false).await.without_demo_duties().await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let owner = app
+        .app
+        .store
+        .person_by_email(SECURITY_OFFICER)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    sec.get("/checklists").await;
+    let r = sec
+        .post(
+            "/checklists",
+            &[
+                ("document", "SYS"),
+                ("owner_id", &owner),
+                ("due_on", "2026-12-20"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let path = r.location();
+    let again = sec
+        .post(
+            "/checklists",
+            &[
+                ("document", "SYS"),
+                ("owner_id", &owner),
+                ("due_on", "2026-12-20"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let mut o = app.signed_in(SECURITY_OFFICER).await;
+    assert!(o.get("/tasks").await.text.contains("運用確認事項（SYS）"));
+    let page = o.get(&path).await;
+    let items: Vec<String> = {
+        let doc = scraper::Html::parse_document(&page.text);
+        let sel = scraper::Selector::parse("input[name^=item_]").unwrap();
+        doc.select(&sel)
+            .map(|e| e.value().attr("value").unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(items.len(), 6, "SYS §5 has six checks");
+    let head = app.audit_head().await;
+    let incomplete = o
+        .multipart(
+            &path,
+            &[("item_0", items[0].as_str()), ("answer_0", "yes")],
+            &[],
+        )
+        .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit_head().await, head, "nothing written");
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (i, id) in items.iter().enumerate() {
+        fields.push((format!("item_{i}"), id.clone()));
+        fields.push((
+            format!("answer_{i}"),
+            if i == 1 { "no".into() } else { "yes".into() },
+        ));
+        fields.push((
+            format!("comment_{i}"),
+            if i == 1 {
+                "ログ分析が未実施".into()
+            } else {
+                String::new()
+            },
+        ));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let pdf = b"%PDF-1.4 evidence";
+    let done = o
+        .multipart(&path, &refs, &[("file_0", "点検記録.pdf", pdf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let shown = o.get(&path).await;
+    assert!(shown.text.contains("回答済み") && shown.text.contains("ログ分析が未実施"));
+    let link = {
+        let doc = scraper::Html::parse_document(&shown.text);
+        let sel = scraper::Selector::parse("#checklist-answers a").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_string()
+    };
+    let file = o.get(&link).await;
+    assert_eq!(file.text.as_bytes(), pdf);
+    assert_eq!(sec.get(&link).await.status, StatusCode::OK);
+    let mut other = app.signed_in(EMPLOYEE).await;
+    assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    // The answers are the obligations' status; the "no" is a corrective item.
+    let actor = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    assert_eq!(
+        app.app
+            .obligation_detail(&actor, &items[0])
+            .await
+            .unwrap()
+            .0
+            .status
+            .id(),
+        "kept"
+    );
+    assert_eq!(
+        app.app
+            .obligation_detail(&actor, &items[1])
+            .await
+            .unwrap()
+            .0
+            .status
+            .id(),
+        "not_kept"
+    );
+    let tasks = o.get("/tasks").await;
+    assert!(
+        tasks.text.contains("是正") && !tasks.text.contains("運用確認事項（SYS）"),
+        "{}",
+        tasks.text
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    checklist,
+    a_checklist_answered_with_evidence_feeds_the_obligations_and_opens_corrective_items
+);
+
+async fn checklist_duties_generate_their_round_once_when_due_soon(t: &TestDb) {
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-12-01 00:00 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone())
+        .await
+        .without_demo_duties()
+        .await;
+    let sec = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    let owner = app
+        .app
+        .store
+        .person_by_email(SECURITY_OFFICER)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let input = mamori_app::duties::DutyInput {
+        title: "運用確認（ネットワーク管理規程）".into(),
+        source: "NET-5".into(),
+        owner_id: Some(owner),
+        cadence: "quarterly".into(),
+        first_due: "2026-12-10".into(),
+    };
+    app.app.create_duty(&sec, &input).await.unwrap();
+    app.app.run_alerts().await.unwrap();
+    assert!(
+        app.app.store.runs(Some(owner)).await.unwrap().is_empty(),
+        "not yet: nine days ahead"
+    );
+    clock.set(time::macros::datetime!(2026-12-07 00:00 UTC));
+    app.app.run_alerts().await.unwrap();
+    app.app.run_alerts().await.unwrap();
+    let runs = app.app.store.runs(Some(owner)).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].document.as_str(), runs[0].due_on.to_string()),
+        ("NET", "2026-12-10".to_string())
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    checklist_generation,
+    checklist_duties_generate_their_round_once_when_due_soon
+);

@@ -315,6 +315,41 @@ impl Client {
         .await
     }
 
+    /// A multipart form: text fields and files (field, filename, bytes), with the CSRF token.
+    pub async fn multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let token = self.csrf.clone().unwrap_or_default();
+        let boundary = "mamoriTestBoundaryMultiFieldX9";
+        let mut body = Vec::new();
+        let text = |name: &str, value: &str, body: &mut Vec<u8>| {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        };
+        text("_csrf", &token, &mut body);
+        for (k, v) in fields {
+            text(k, v, &mut body);
+        }
+        for (name, filename, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.request(
+            Method::POST,
+            path,
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+            &[],
+        )
+        .await
+    }
+
     pub async fn api(
         &mut self,
         method: Method,
