@@ -194,6 +194,60 @@ impl App {
         self.insert_demo_duties(c).await
     }
 
+    /// A year of recorded evidence, so the compliance dashboard shows a
+    /// company part-way through: most of two documents kept, a few periodic
+    /// duties overdue, one not kept.
+    async fn insert_demo_assessments(&self, c: &DemoCompany, today: Date) -> AppResult<()> {
+        use mamori_domain::compliance::status::Finding;
+        let Some(secretariat) = c
+            .roles
+            .iter()
+            .find(|r| r.role == Role::Secretariat)
+            .map(|r| demo_id("person", &r.employee_no))
+        else {
+            return Ok(());
+        };
+        let pack = &crate::compliance::bundle()?.pack;
+        let system = crate::auth::system_actor(today);
+        for (i, o) in pack
+            .obligations
+            .iter()
+            .filter(|o| o.document == "HR" || o.document == "DOC")
+            .enumerate()
+        {
+            let (finding, days_ago, note) = match i % 11 {
+                7 => (Finding::NotKept, 20, "一部の部門で未実施"),
+                3 | 5 => (Finding::Kept, 400, "前回の確認"),
+                _ => (Finding::Kept, 30 + (i as i64 % 90), "確認済み"),
+            };
+            let at = self.now() - time::Duration::days(days_ago);
+            let a = crate::ports::Assessment {
+                id: demo_id("assessment", &o.id),
+                obligation_id: o.id.clone(),
+                finding,
+                note: note.into(),
+                evidence: if finding == Finding::Kept {
+                    format!("文書管理台帳 {}", o.id)
+                } else {
+                    String::new()
+                },
+                assessed_by: secretariat,
+                assessed_at: at,
+                assessed_on: (at).to_offset(crate::ORG_OFFSET).date(),
+            };
+            let audit = self
+                .draft(
+                    Some(&system),
+                    "obligation.assess",
+                    "obligation",
+                    Some(o.id.clone()),
+                )
+                .after(&a);
+            self.store.add_assessment(&a, audit).await?;
+        }
+        Ok(())
+    }
+
     /// A few of the policy's periodic duties, so "my tasks" is not empty.
     async fn insert_demo_duties(&self, c: &DemoCompany) -> AppResult<()> {
         let owner_of = |role: Role| {
@@ -248,6 +302,7 @@ impl App {
             ),
         ];
         let system = crate::auth::system_actor(today);
+        self.insert_demo_assessments(c, today).await?;
         for (title, source, role, cadence, in_days) in duties {
             let Some(owner_id) = owner_of(role) else {
                 continue;

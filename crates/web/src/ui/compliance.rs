@@ -130,6 +130,8 @@ struct ObligationPage {
     secretariat: bool,
     document: String,
     errors: FormErrors,
+    /// Checklist rounds of this document (for its 運用確認事項).
+    checklists: Vec<mamori_app::ports::ChecklistRun>,
 }
 
 impl ObligationPage {
@@ -181,6 +183,22 @@ async fn detail_view(
     let document = PolicyDocument::parse(&row.obligation.document)
         .map(|p| p.name(s.tr.0).to_string())
         .unwrap_or_default();
+    let in_checklist = mamori_app::checklists::checklist_items(&row.obligation.document)
+        .ui(s.tr)?
+        .iter()
+        .any(|o| o.id == row.obligation.id);
+    let checklists = if in_checklist {
+        state
+            .app
+            .checklists(actor)
+            .await
+            .ui(s.tr)?
+            .into_iter()
+            .filter(|r| r.document == row.obligation.document)
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(ObligationPage {
         ui: Ui::for_signed(s, state),
         row,
@@ -189,6 +207,7 @@ async fn detail_view(
         secretariat,
         document,
         errors,
+        checklists,
     })
 }
 

@@ -89,7 +89,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/calendar/no-such-token.ics", ""),
     ("GET", "/duties", ""),
     ("GET", "/checklists", ""),
-    ("POST", "/checklists", "document=XYZ&owner_id={person}&due_on=2026-12-31"),
+    (
+        "POST",
+        "/checklists",
+        "document=XYZ&owner_id={person}&due_on=2026-12-31",
+    ),
     ("GET", "/checklists/{uuid}", ""),
     ("GET", "/attachments/{uuid}", ""),
     ("GET", "/compliance", ""),
