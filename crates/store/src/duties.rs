@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::audit::append_in;
-use crate::db::other;
 use crate::sql::Stmt;
 
 #[derive(sqlx::FromRow)]
@@ -46,11 +45,6 @@ struct CompletionRow {
     done_at: OffsetDateTime,
     done_by: Uuid,
     note: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct ValueRow {
-    value: String,
 }
 
 const ALERTS_KEY: &str = "alerts";
@@ -177,14 +171,7 @@ impl DutyRepo for SqlStore {
     }
 
     async fn alert_settings(&self) -> Result<AlertSettings, StoreError> {
-        let row: Option<ValueRow> = self
-            .db
-            .fetch_optional(&Stmt::new("SELECT value FROM settings WHERE key = ?").bind(ALERTS_KEY))
-            .await?;
-        match row {
-            Some(r) => serde_json::from_str(&r.value).map_err(other),
-            None => Ok(AlertSettings::default()),
-        }
+        self.json_setting(ALERTS_KEY).await
     }
 
     async fn save_alert_settings(
@@ -192,19 +179,6 @@ impl DutyRepo for SqlStore {
         s: &AlertSettings,
         audit: AuditDraft,
     ) -> Result<(), StoreError> {
-        let value = serde_json::to_string(s).map_err(other)?;
-        let mut tx = self.db.begin().await?;
-        tx.execute(
-            &Stmt::new(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(ALERTS_KEY)
-            .bind(value)
-            .bind(audit.occurred_at),
-        )
-        .await?;
-        append_in(&mut tx, audit).await?;
-        tx.commit().await
+        self.save_json_setting(ALERTS_KEY, s, audit).await
     }
 }

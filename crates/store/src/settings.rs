@@ -16,19 +16,50 @@ struct ValueRow {
     value: String,
 }
 
-#[async_trait]
-impl SettingsRepo for SqlStore {
-    async fn security_settings(&self) -> Result<SecuritySettings, StoreError> {
+impl SqlStore {
+    /// A setting stored as JSON under `key`, or its default when never saved.
+    pub(crate) async fn json_setting<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        key: &str,
+    ) -> Result<T, StoreError> {
         let row: Option<ValueRow> = self
             .db
-            .fetch_optional(
-                &Stmt::new("SELECT value FROM settings WHERE key = ?").bind(SECURITY_KEY),
-            )
+            .fetch_optional(&Stmt::new("SELECT value FROM settings WHERE key = ?").bind(key))
             .await?;
         match row {
             Some(r) => serde_json::from_str(&r.value).map_err(other),
-            None => Ok(SecuritySettings::default()),
+            None => Ok(T::default()),
         }
+    }
+
+    /// Saves a JSON setting with its audit event.
+    pub(crate) async fn save_json_setting<T: serde::Serialize + Sync>(
+        &self,
+        key: &str,
+        value: &T,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_string(value).map_err(other)?;
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(key)
+            .bind(value)
+            .bind(audit.occurred_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+}
+
+#[async_trait]
+impl SettingsRepo for SqlStore {
+    async fn security_settings(&self) -> Result<SecuritySettings, StoreError> {
+        self.json_setting(SECURITY_KEY).await
     }
 
     async fn save_security_settings(
@@ -36,20 +67,7 @@ impl SettingsRepo for SqlStore {
         s: &SecuritySettings,
         audit: AuditDraft,
     ) -> Result<(), StoreError> {
-        let value = serde_json::to_string(s).map_err(other)?;
-        let mut tx = self.db.begin().await?;
-        tx.execute(
-            &Stmt::new(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(SECURITY_KEY)
-            .bind(value)
-            .bind(audit.occurred_at),
-        )
-        .await?;
-        append_in(&mut tx, audit).await?;
-        tx.commit().await
+        self.save_json_setting(SECURITY_KEY, s, audit).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
