@@ -107,16 +107,42 @@ fn cites(o: &Obligation, annex: &str) -> bool {
 }
 
 impl App {
-    /// Every obligation with its status today.
+    /// Every obligation with its status today: from the latest assessment,
+    /// or from the latest completion of a periodic duty that names the
+    /// obligation as its source, whichever is newer.
     pub async fn obligation_rows(&self) -> AppResult<Vec<ObligationRow>> {
         let b = bundle()?;
-        let latest: HashMap<String, Assessment> = self
+        let mut latest: HashMap<String, Assessment> = self
             .store
             .latest_assessments()
             .await?
             .into_iter()
             .map(|a| (a.obligation_id.clone(), a))
             .collect();
+        for duty in self.store.duties(None).await? {
+            if b.pack.get(&duty.source).is_none() {
+                continue;
+            }
+            let Some(c) = self.store.completions(duty.id).await?.into_iter().next() else {
+                continue;
+            };
+            let from_duty = Assessment {
+                id: c.id,
+                obligation_id: duty.source.clone(),
+                finding: Finding::Kept,
+                note: c.note.clone(),
+                evidence: format!("{}（{}）", duty.title, c.due_on),
+                assessed_by: c.done_by,
+                assessed_at: c.done_at,
+                assessed_on: c.done_at.to_offset(crate::ORG_OFFSET).date(),
+            };
+            let newer = latest
+                .get(&duty.source)
+                .is_none_or(|a| a.assessed_at < from_duty.assessed_at);
+            if newer {
+                latest.insert(duty.source.clone(), from_duty);
+            }
+        }
         let today = self.today();
         Ok(b.pack
             .obligations

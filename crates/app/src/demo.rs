@@ -260,21 +260,21 @@ impl App {
         let duties = [
             (
                 "規程の年次見直し（人的管理規程）",
-                "HR-9",
+                "HR-9c",
                 Role::Secretariat,
                 "yearly",
                 40,
             ),
             (
                 "規程の年次見直し（外部委託先管理規程）",
-                "OUT-9",
+                "OUT-9c",
                 Role::Secretariat,
                 "yearly",
                 75,
             ),
             (
                 "アカウント棚卸し",
-                "SYS-4.1.3",
+                "SYS-4.1.3(2)",
                 Role::SystemAdmin,
                 "yearly",
                 20,

@@ -475,3 +475,32 @@ mamori_testkit::db_test!(
     checklist_generation,
     checklist_duties_generate_their_round_once_when_due_soon
 );
+
+async fn a_periodic_duty_named_after_an_obligation_is_its_evidence(t: &TestDb) {
+    let app = TestApp::start(t, false).await.without_demo_duties().await;
+    let sec = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    let before = app.app.obligation_detail(&sec, "OUT-9c").await.unwrap().0;
+    assert_eq!(before.status.id(), "not_assessed");
+    let input = mamori_app::duties::DutyInput {
+        title: "外部委託先管理規程の年次見直し".into(),
+        source: "OUT-9c".into(),
+        owner_id: Some(sec.id()),
+        cadence: "yearly".into(),
+        first_due: app.app.today().to_string(),
+    };
+    let d = app.app.create_duty(&sec, &input).await.unwrap();
+    app.app
+        .complete_duty(&sec, d.id, d.version, "第12回委員会で見直し、変更なし")
+        .await
+        .unwrap();
+    let after = app.app.obligation_detail(&sec, "OUT-9c").await.unwrap().0;
+    assert_eq!(after.status.id(), "kept");
+    let latest = after.latest.unwrap();
+    assert!(latest.evidence.contains("年次見直し") && latest.note.contains("変更なし"));
+    assert!(after.next_due.is_some(), "due again in a year");
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    duty_evidence,
+    a_periodic_duty_named_after_an_obligation_is_its_evidence
+);
