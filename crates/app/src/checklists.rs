@@ -75,6 +75,19 @@ pub fn checklist_documents() -> AppResult<Vec<&'static str>> {
     Ok(out)
 }
 
+/// The items of a round: its chosen obligations, or the document's §5.
+pub fn run_items(run: &ChecklistRun) -> AppResult<Vec<Obligation>> {
+    if run.items.is_empty() {
+        return checklist_items(&run.document);
+    }
+    let pack = &bundle()?.pack;
+    Ok(run
+        .items
+        .iter()
+        .filter_map(|id| pack.get(id).cloned())
+        .collect())
+}
+
 /// The document a duty's source names, when it is a checklist duty (`SYS-5`).
 pub fn checklist_document_of(source: &str) -> Option<&str> {
     source
@@ -109,11 +122,58 @@ impl App {
             duty_id: None,
             created_at: self.now(),
             submitted_at: None,
+            items: vec![],
         };
         let audit = self
             .draft(
                 Some(actor),
                 "checklist.start",
+                "checklist_run",
+                Some(r.id.to_string()),
+            )
+            .after(&r);
+        if !self.store.create_run(&r, audit).await? {
+            return Err(AppError::Conflict("checklist_exists"));
+        }
+        Ok(r)
+    }
+
+    /// The 事務局 asks someone to check one obligation now (from its page).
+    pub async fn ask_about_obligation(
+        &self,
+        actor: &Actor,
+        obligation_id: &str,
+        owner_id: Uuid,
+        due_on: time::Date,
+    ) -> AppResult<ChecklistRun> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let o = bundle()?
+            .pack
+            .get(obligation_id)
+            .ok_or(AppError::NotFound)?;
+        self.store
+            .person(owner_id)
+            .await
+            .map_err(|_| AppError::field("owner_id", "unknown_person"))?;
+        if due_on < self.today() {
+            return Err(AppError::field("due_on", "in_the_past"));
+        }
+        let r = ChecklistRun {
+            id: Uuid::now_v7(),
+            document: o.document.clone(),
+            owner_id,
+            due_on,
+            duty_id: None,
+            created_at: self.now(),
+            submitted_at: None,
+            items: vec![o.id.clone()],
+        };
+        let audit = self
+            .draft(
+                Some(actor),
+                "checklist.ask",
                 "checklist_run",
                 Some(r.id.to_string()),
             )
@@ -146,6 +206,7 @@ impl App {
                 duty_id: Some(d.id),
                 created_at: self.now(),
                 submitted_at: None,
+                items: vec![],
             };
             let audit = self
                 .draft(
@@ -209,7 +270,7 @@ impl App {
         if run.submitted_at.is_some() {
             return Err(AppError::Conflict("checklist_submitted"));
         }
-        let items = checklist_items(&run.document)?;
+        let items = run_items(&run)?;
         let mut errors = crate::error::Errors::default();
         for item in &items {
             match inputs.iter().find(|i| i.obligation_id == item.id) {

@@ -215,7 +215,11 @@ impl App {
             .filter(|o| o.document == "HR" || o.document == "DOC")
             .enumerate()
         {
+            let overdue_training = o.kind == mamori_domain::compliance::ObligationKind::Periodic
+                && !o.annex.is_empty()
+                && i % 2 == 0;
             let (finding, days_ago, note) = match i % 11 {
+                _ if overdue_training => (Finding::Kept, 400, "前年度の実施記録"),
                 7 => (Finding::NotKept, 20, "一部の部門で未実施"),
                 3 | 5 => (Finding::Kept, 400, "前回の確認"),
                 _ => (Finding::Kept, 30 + (i as i64 % 90), "確認済み"),

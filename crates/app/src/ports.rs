@@ -837,6 +837,8 @@ pub struct ChecklistRun {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub submitted_at: Option<OffsetDateTime>,
+    /// Chosen obligations; empty = the document's 運用確認事項 (§5).
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

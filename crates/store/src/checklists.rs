@@ -33,6 +33,7 @@ struct RunRow {
     duty_id: Option<Uuid>,
     created_at: OffsetDateTime,
     submitted_at: Option<OffsetDateTime>,
+    items: String,
 }
 
 impl From<RunRow> for ChecklistRun {
@@ -45,11 +46,12 @@ impl From<RunRow> for ChecklistRun {
             duty_id: r.duty_id,
             created_at: r.created_at,
             submitted_at: r.submitted_at,
+            items: serde_json::from_str(&r.items).unwrap_or_default(),
         }
     }
 }
 
-const RUN_COLS: &str = "id, document, owner_id, due_on, duty_id, created_at, submitted_at";
+const RUN_COLS: &str = "id, document, owner_id, due_on, duty_id, created_at, submitted_at, items";
 
 #[derive(sqlx::FromRow)]
 struct AnswerRow {
@@ -117,14 +119,15 @@ impl ChecklistRepo for SqlStore {
         let mut tx = self.db.begin().await?;
         let n = tx
             .execute(
-                &Stmt::new(&format!("INSERT INTO checklist_runs ({RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, owner_id, due_on) DO NOTHING"))
+                &Stmt::new(&format!("INSERT INTO checklist_runs ({RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, owner_id, due_on) DO NOTHING"))
                     .bind(r.id)
                     .bind(r.document.as_str())
                     .bind(r.owner_id)
                     .bind(r.due_on)
                     .bind(r.duty_id)
                     .bind(r.created_at)
-                    .bind(r.submitted_at),
+                    .bind(r.submitted_at)
+                    .bind(serde_json::to_string(&r.items).unwrap_or_else(|_| "[]".into())),
             )
             .await?;
         if n == 1 {

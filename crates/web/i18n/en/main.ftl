@@ -601,3 +601,5 @@ err-checklist_incomplete = Answer every item
 err-checklist_submitted = This checklist is already answered
 err-checklist_exists = A checklist for the same document, owner and date exists
 err-too_large = The file is too large (10 MB at most)
+compliance-ask = Ask the owner to check it
+compliance-ask-button = Ask

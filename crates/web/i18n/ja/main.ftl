@@ -601,3 +601,5 @@ err-checklist_incomplete = すべての項目に回答してください
 err-checklist_submitted = この運用確認は回答済みです
 err-checklist_exists = 同じ文書・担当者・期限の運用確認がすでにあります
 err-too_large = ファイルが大きすぎます（10MB まで）
+compliance-ask = 担当者に確認を依頼
+compliance-ask-button = 依頼する

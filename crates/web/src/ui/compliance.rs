@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/compliance", get(dashboard))
         .route("/compliance/obligations/{id}", get(detail).post(assess))
+        .route("/compliance/obligations/{id}/ask", post(ask))
         .route("/soa/{edition}", get(soa))
         .route("/soa/{edition}/export.csv", get(soa_csv))
         .route("/soa/{edition}/controls/{control}", post(soa_save))
@@ -130,8 +131,11 @@ struct ObligationPage {
     secretariat: bool,
     document: String,
     errors: FormErrors,
-    /// Checklist rounds of this document (for its 運用確認事項).
+    /// Checklist rounds that ask about this obligation.
     checklists: Vec<mamori_app::ports::ChecklistRun>,
+    /// For the 事務局's request to an owner: people, the suggested owner first.
+    people: Vec<(uuid::Uuid, String)>,
+    due_default: String,
 }
 
 impl ObligationPage {
@@ -183,22 +187,46 @@ async fn detail_view(
     let document = PolicyDocument::parse(&row.obligation.document)
         .map(|p| p.name(s.tr.0).to_string())
         .unwrap_or_default();
-    let in_checklist = mamori_app::checklists::checklist_items(&row.obligation.document)
-        .ui(s.tr)?
-        .iter()
-        .any(|o| o.id == row.obligation.id);
-    let checklists = if in_checklist {
-        state
+    let mut checklists = Vec::new();
+    for r in state.app.checklists(actor).await.ui(s.tr)? {
+        if mamori_app::checklists::run_items(&r)
+            .ui(s.tr)?
+            .iter()
+            .any(|o| o.id == row.obligation.id)
+        {
+            checklists.push(r);
+        }
+    }
+    let today = state.app.today();
+    let suggested: Vec<uuid::Uuid> = match row.obligation.actor_role() {
+        Some(role) => state
             .app
-            .checklists(actor)
+            .assignments(
+                actor,
+                mamori_app::ports::AssignmentFilter {
+                    role: Some(role),
+                    active_on: Some(today),
+                    ..Default::default()
+                },
+            )
             .await
             .ui(s.tr)?
             .into_iter()
-            .filter(|r| r.document == row.obligation.document)
-            .collect()
-    } else {
-        vec![]
+            .map(|a| a.person_id)
+            .collect(),
+        None => vec![],
     };
+    let mut people: Vec<(uuid::Uuid, String)> = state
+        .app
+        .all_people(actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .filter(|p| !p.has_left(today))
+        .map(|p| (p.id, p.name))
+        .collect();
+    people.sort_by_key(|(id, _)| !suggested.contains(id));
+    let due_default = (today + time::Duration::days(7)).to_string();
     Ok(ObligationPage {
         ui: Ui::for_signed(s, state),
         row,
@@ -208,6 +236,8 @@ async fn detail_view(
         document,
         errors,
         checklists,
+        people,
+        due_default,
     })
 }
 
@@ -427,4 +457,49 @@ async fn soa_save(
         .await
         .ui(s.tr)?;
     Ok(Redirect::to(&format!("/soa/{edition}#c-{control}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct AskForm {
+    owner_id: uuid::Uuid,
+    due_on: String,
+}
+
+async fn ask(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AskForm>,
+) -> Result<Response, UiError> {
+    let due = match mamori_app::org::parse_date("due_on", Some(&f.due_on)) {
+        Ok(Some(d)) => d,
+        _ => {
+            return Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &detail_view(
+                    &state,
+                    &s,
+                    &id,
+                    FormErrors::one("due_on", s.tr.error("invalid_date")),
+                )
+                .await?,
+            ));
+        }
+    };
+    match state
+        .app
+        .ask_about_obligation(&s.s.actor, &id, f.owner_id, due)
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/checklists/{}", r.id)).into_response()),
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &detail_view(&state, &s, &id, FormErrors::from(s.tr, &errs)).await?,
+        )),
+        Err(AppError::Conflict(c)) => Ok(render(
+            StatusCode::CONFLICT,
+            &detail_view(&state, &s, &id, FormErrors::one("due_on", s.tr.error(c))).await?,
+        )),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
 }

@@ -504,3 +504,75 @@ mamori_testkit::db_test!(
     duty_evidence,
     a_periodic_duty_named_after_an_obligation_is_its_evidence
 );
+
+async fn an_overdue_obligation_is_put_right_through_its_owners_checklist_and_the_soa_follows(
+    t: &TestDb,
+) {
+    let app = TestApp::start(t, false).await;
+    let rows = app.app.obligation_rows().await.unwrap();
+    let overdue = rows
+        .iter()
+        .find(|r| r.status.id() == "overdue" && !r.obligation.annex.is_empty())
+        .expect("the demo has an overdue obligation that cites Annex A");
+    let id = overdue.obligation.id.clone();
+    let control = overdue.obligation.annex[0].clone();
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let dash = sec.get("/compliance").await;
+    assert!(
+        dash.text.contains(&id),
+        "the dashboard lists it among those needing attention"
+    );
+    let owner = app
+        .app
+        .store
+        .person_by_email(SECURITY_OFFICER)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let path = format!(
+        "/compliance/obligations/{}",
+        id.replace('(', "%28").replace(')', "%29")
+    );
+    sec.get(&path).await;
+    let due = (app.app.today() + time::Duration::days(7)).to_string();
+    let r = sec
+        .post(
+            &format!("{path}/ask"),
+            &[("owner_id", &owner), ("due_on", &due)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let checklist = r.location();
+    let mut o = app.signed_in(SECURITY_OFFICER).await;
+    assert!(o.get("/tasks").await.text.contains(&checklist));
+    o.get(&checklist).await;
+    let done = o
+        .multipart(
+            &checklist,
+            &[
+                ("item_0", id.as_str()),
+                ("answer_0", "yes"),
+                ("comment_0", "再確認済み"),
+            ],
+            &[("file_0", "記録.pdf", b"%PDF-1.4 ok")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let page = sec.get(&path).await;
+    assert_eq!(page.select_text("#obligation-status"), vec!["遵守"]);
+    let soa = app.app.soa("2013").await.unwrap();
+    let covered: Vec<_> = soa.iter().filter(|r| r.citing.contains(&id)).collect();
+    assert!(!covered.is_empty(), "{control} cites {id}");
+    assert!(covered.iter().all(|r| {
+        r.statuses
+            .get(mamori_domain::compliance::status::ObligationStatus::Kept)
+            >= 1
+    }));
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    ask_owner,
+    an_overdue_obligation_is_put_right_through_its_owners_checklist_and_the_soa_follows
+);
