@@ -772,10 +772,10 @@ impl App {
         {
             return Err(AppError::field("valid_days", "out_of_range"));
         }
-        if let Some(s) = &scopes
-            && let Some(p) = s.iter().find(|p| !actor.can(**p))
+        if scopes
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|p| !actor.can(*p)))
         {
-            let _ = p;
             return Err(AppError::field("scopes", "scope_exceeds_owner"));
         }
         let now = self.now();

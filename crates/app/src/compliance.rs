@@ -483,8 +483,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let rows = self.soa(edition).await?;
-        if let Some(undecided) = rows.iter().find(|r| !r.decided) {
-            let _ = undecided;
+        if rows.iter().any(|r| !r.decided) {
             return Err(AppError::Conflict("soa_undecided"));
         }
         let (content, content_hash) = fingerprint(&rows);

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
+use mamori_app::App;
 use mamori_app::org::{DepartmentInput, PersonInput};
 use mamori_app::ports::{PersonFilter, StoreError, SystemClock};
-use mamori_app::{App, Via};
 use mamori_store::{SqlStore, connect, migrate};
 use mamori_testkit::TestDb;
 
@@ -150,7 +150,6 @@ async fn stale_edit_is_refused_and_changes_nothing(t: &TestDb) {
         app.store.person(uuid::Uuid::nil()).await,
         Err(StoreError::NotFound)
     ));
-    let _ = Via::Cli;
     db.close().await;
 }
 mamori_testkit::db_test!(stale_edit, stale_edit_is_refused_and_changes_nothing);

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mamori_app::auth::SESSION_MAX_HOURS;
 use mamori_app::{AppError, Permission};
-use mamori_domain::Role;
 use mamori_domain::health::Finding;
 use mamori_domain::org::Lang;
 use serde::Deserialize;
@@ -289,7 +288,6 @@ async fn home(State(state): State<AppState>, s: Signed) -> Result<Response, UiEr
     } else {
         None
     };
-    let _ = Role::Employee;
     Ok(page(&HomePage {
         ui: Ui::for_signed(&s, &state),
         name: actor.person.name.clone(),

@@ -95,7 +95,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "document=XYZ&owner_id={person}&due_on=2026-12-31",
     ),
     ("GET", "/checklists/{uuid}", ""),
-    ("POST", "/compliance/obligations/HR-4.2.7(3)/ask", "owner_id={person}&due_on=2020-01-01"),
+    (
+        "POST",
+        "/compliance/obligations/HR-4.2.7(3)/ask",
+        "owner_id={person}&due_on=2020-01-01",
+    ),
     ("GET", "/attachments/{uuid}", ""),
     ("GET", "/compliance", ""),
     ("GET", "/compliance?status=overdue&document=SYS", ""),
