@@ -215,6 +215,22 @@ impl App {
         Ok((all, per))
     }
 
+    /// Counts per actor (role or body), most obligations first.
+    pub async fn compliance_by_actor(
+        &self,
+        _actor: &Actor,
+    ) -> AppResult<Vec<(String, StatusCounts)>> {
+        let mut per: BTreeMap<String, StatusCounts> = BTreeMap::new();
+        for r in self.obligation_rows().await? {
+            per.entry(r.obligation.actor.clone())
+                .or_default()
+                .add(r.status);
+        }
+        let mut out: Vec<(String, StatusCounts)> = per.into_iter().collect();
+        out.sort_by_key(|(_, c)| std::cmp::Reverse(c.0.values().sum::<usize>()));
+        Ok(out)
+    }
+
     pub async fn obligation_detail(
         &self,
         _actor: &Actor,

@@ -603,3 +603,4 @@ err-checklist_exists = A checklist for the same document, owner and date exists
 err-too_large = The file is too large (10 MB at most)
 compliance-ask = Ask the owner to check it
 compliance-ask-button = Ask
+compliance-by-actor = By who must act

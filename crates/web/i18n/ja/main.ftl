@@ -603,3 +603,4 @@ err-checklist_exists = 同じ文書・担当者・期限の運用確認がすで
 err-too_large = ファイルが大きすぎます（10MB まで）
 compliance-ask = 担当者に確認を依頼
 compliance-ask-button = 依頼する
+compliance-by-actor = 実施者別の状況

@@ -56,6 +56,7 @@ struct Dashboard {
     ui: Ui,
     total: StatusCounts,
     per_document: Vec<(String, String, StatusCounts)>,
+    per_actor: Vec<(String, String, StatusCounts)>,
     rows: Vec<ObligationRow>,
     statuses: Vec<&'static str>,
     q: DashQuery,
@@ -110,10 +111,22 @@ async fn dashboard(
             (d, name, c)
         })
         .collect();
+    let per_actor = state
+        .app
+        .compliance_by_actor(actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .map(|(a, c)| {
+            let name = s.tr.t(&format!("actor-{a}"));
+            (a, name, c)
+        })
+        .collect();
     Ok(page(&Dashboard {
         ui: Ui::for_signed(&s, &state),
         total,
         per_document,
+        per_actor,
         rows,
         statuses: status_ids(),
         q,

@@ -37,6 +37,12 @@ async fn evidence_keeps_an_obligation_until_its_cadence_comes_round(t: &TestDb) 
         .map(|c| c.parse::<usize>().unwrap())
         .sum();
     assert_eq!(cells, 728, "every obligation is counted once");
+    let by_actor: usize = dash
+        .select_text("#actor-summary tbody td:not(:first-child)")
+        .iter()
+        .map(|c| c.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(by_actor, 728, "and once by who must act");
     let id = periodic_obligation(&app).await;
     let path = format!(
         "/compliance/obligations/{}",
