@@ -244,7 +244,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         Ok(ChecklistView {
-            items: checklist_items(&run.document)?,
+            items: run_items(&run)?,
             answers: self.store.answers(id).await?,
             is_owner: run.owner_id == actor.id(),
             run,

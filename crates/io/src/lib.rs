@@ -8,4 +8,5 @@
 
 pub mod encoding;
 pub mod org_csv;
+pub mod policy_text;
 pub mod soa;

@@ -64,6 +64,42 @@ async function signedInPage(label, email) {
   return { ctx, page };
 }
 
+/**
+ * Open /soa/2013 and read the rows for `control` (row id c-<control>); when
+ * the obligation cites a clause or objective (e.g. A.7.2) rather than a
+ * control, the rows whose policy-clause cell names the obligation. Returns
+ * {rowId: {cited, summary, counts: {遵守: n, 期限超過: n, …}}}.
+ */
+async function soaRowsFor(page, control, obligationId) {
+  const res = await page.goto(`${server.url}/soa/2013`, { waitUntil: 'load' });
+  assert.equal(res.status(), 200);
+  let rows = page.locator(`#soa tbody tr[id="c-${control}"]`);
+  if ((await rows.count()) === 0) {
+    rows = page.locator('#soa tbody tr').filter({
+      has: page.locator(`td:nth-child(4) a:text-is("${obligationId}")`),
+    });
+  }
+  const n = await rows.count();
+  assert.ok(n > 0, `the SoA has a row for ${control} or one citing ${obligationId}`);
+  const out = {};
+  for (let i = 0; i < n; i++) {
+    const r = rows.nth(i);
+    const summary = await text(r.locator('td').last());
+    const counts = {};
+    // "遵守 17 / 期限超過 2 / 未遵守 1": exact labels, so 遵守 is not 未遵守.
+    for (const part of summary.split('/')) {
+      const m = part.trim().match(/^(\S+) (\d+)$/);
+      if (m) counts[m[1]] = Number(m[2]);
+    }
+    out[await r.getAttribute('id')] = {
+      cited: await text(r.locator('td:nth-child(4)')),
+      summary,
+      counts,
+    };
+  }
+  return out;
+}
+
 test('compliance journey: overdue obligation, owner checklist with evidence, kept, SoA', { timeout: 90_000 }, async (t) => {
   await withScreenshots('compliance', () => pages, async () => {
     // --- 2. The 事務局 opens the dashboard and picks an overdue obligation --
@@ -127,6 +163,12 @@ test('compliance journey: overdue obligation, owner checklist with evidence, kep
     const checklistPath = m[0];
     assert.equal(await text(sec.locator('#checklist-state')), '未回答');
 
+    // The SoA before the answer: the rows for the control it cites.
+    const soaBefore = await soaRowsFor(sec, control, obligationId);
+    for (const [id, r] of Object.entries(soaBefore)) {
+      assert.ok((r.counts['期限超過'] ?? 0) >= 1, `${id} counts it overdue: ${r.summary}`);
+    }
+
     // --- 4. The owner answers from their tasks, with an attachment ---------
     const { ctx: ownerCtx, page: own } = await signedInPage('owner', OWNER);
     await submit(own, 'header a[href="/tasks"]');
@@ -172,26 +214,19 @@ test('compliance journey: overdue obligation, owner checklist with evidence, kep
     const latest = sec.locator('#assessments tbody tr', { hasText: COMMENT }).first();
     assert.equal(await text(latest.locator('td:nth-child(3)')), '遵守');
 
-    res = await sec.goto(`${server.url}/soa/2013`, { waitUntil: 'load' });
-    assert.equal(res.status(), 200);
-    let soaRows = sec.locator(`#soa tbody tr[id="c-${control}"]`);
-    if ((await soaRows.count()) === 0) {
-      // The obligation cites a clause or objective (e.g. A.7.2), not a
-      // control: check the controls whose policy-clause cell names it.
-      soaRows = sec.locator('#soa tbody tr').filter({
-        has: sec.locator(`td:nth-child(4) a:text-is("${obligationId}")`),
-      });
-    }
-    const k = await soaRows.count();
-    assert.ok(k > 0, `the SoA has a row for ${control} or one citing ${obligationId}`);
-    for (let i = 0; i < k; i++) {
-      const r = soaRows.nth(i);
-      const cited = await text(r.locator('td:nth-child(4)'));
-      const status = await text(r.locator('td').last());
-      t.diagnostic(`SoA ${await r.getAttribute('id')}: ${status}`);
-      assert.ok(cited.includes(obligationId), `the row cites ${obligationId}: ${cited}`);
-      // "遵守 1 / 期限超過 2": a 遵守 count (not the 遵守 inside 未遵守).
-      assert.match(status, /(^|\/ )遵守 [1-9]\d*/, `the row's status summary counts it kept: ${status}`);
+    const soaAfter = await soaRowsFor(sec, control, obligationId);
+    assert.deepEqual(Object.keys(soaAfter), Object.keys(soaBefore), 'the same SoA rows');
+    for (const [id, after] of Object.entries(soaAfter)) {
+      const before = soaBefore[id];
+      t.diagnostic(`SoA ${id}: ${before.summary} → ${after.summary}`);
+      assert.ok(after.cited.includes(obligationId), `${id} cites ${obligationId}: ${after.cited}`);
+      assert.ok((after.counts['遵守'] ?? 0) >= 1, `${id} counts it kept: ${after.summary}`);
+      assert.equal(after.counts['遵守'] ?? 0, (before.counts['遵守'] ?? 0) + 1, `${id}: one more 遵守`);
+      assert.equal(
+        after.counts['期限超過'] ?? 0,
+        (before.counts['期限超過'] ?? 0) - 1,
+        `${id}: one fewer 期限超過`,
+      );
     }
 
     await secCtx.close();

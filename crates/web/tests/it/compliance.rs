@@ -553,7 +553,19 @@ async fn an_overdue_obligation_is_put_right_through_its_owners_checklist_and_the
     let checklist = r.location();
     let mut o = app.signed_in(SECURITY_OFFICER).await;
     assert!(o.get("/tasks").await.text.contains(&checklist));
-    o.get(&checklist).await;
+    let form = o.get(&checklist).await;
+    let asked: Vec<String> = {
+        let doc = scraper::Html::parse_document(&form.text);
+        let sel = scraper::Selector::parse("input[name^=item_]").unwrap();
+        doc.select(&sel)
+            .map(|e| e.value().attr("value").unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        asked,
+        vec![id.clone()],
+        "the checklist asks about that obligation only"
+    );
     let done = o
         .multipart(
             &checklist,
