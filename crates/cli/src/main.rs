@@ -80,6 +80,11 @@ enum Command {
     },
     /// List the roles with their identifiers.
     Roles,
+    /// Import from other formats.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Evaluate every obligation; a non-zero exit when any is overdue (for pipelines).
     Check {
         /// Print the full report as JSON.
@@ -98,6 +103,23 @@ enum Command {
     Backup {
         /// The file to write.
         target: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Recognise the documents of a policy text (plain text or Markdown, as a
+    /// PDF-to-text export looks): documents, numbered sections, items, Annex A
+    /// references, and what could not be placed. Prints the tree; writes nothing.
+    Policy {
+        file: PathBuf,
+        /// Show what was recognised without writing anything (required until
+        /// the document library stores imported documents).
+        #[arg(long, required = true)]
+        dry_run: bool,
+        /// Print the tree as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -328,6 +350,39 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(describe)?;
             println!("imported");
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Policy {
+                    file,
+                    dry_run: _,
+                    json,
+                },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = mamori_io::encoding::decode_text(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let policy = mamori_io::policy_text::import_policy(&text);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&policy)?);
+            } else {
+                fn count(s: &[mamori_io::policy_text::Section]) -> (usize, usize) {
+                    s.iter().fold((0, 0), |(n, i), x| {
+                        let (cn, ci) = count(&x.sections);
+                        (n + 1 + cn, i + x.items.len() + ci)
+                    })
+                }
+                for d in &policy.documents {
+                    let (sections, items) = count(&d.sections);
+                    println!("{}: {sections} sections, {items} items", d.title);
+                }
+                println!("{} lines not placed", policy.unplaced.len());
+                for u in policy.unplaced.iter().take(20) {
+                    println!("  line {}: {} ({})", u.line, u.text, u.reason);
+                }
+            }
             Ok(())
         }
         Command::Check { json, fail_on } => {

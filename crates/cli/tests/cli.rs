@@ -130,3 +130,44 @@ fn user_create_reads_the_password_from_stdin_and_enforces_the_rules() {
     assert!(verify.status.success());
     assert!(String::from_utf8_lossy(&verify.stdout).contains("audit chain intact"));
 }
+
+#[test]
+fn import_policy_dry_run_prints_the_recognised_tree_as_json() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seed/000_fcbdc1ab85e646a3.txt");
+    assert!(
+        seed.exists(),
+        "the policy seed is expected beside the repository at {}",
+        seed.display()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["import", "policy"])
+        .arg(&seed)
+        .args(["--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let docs = tree["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 16);
+    let hr = docs
+        .iter()
+        .find(|d| d["title"].as_str().unwrap().replace(' ', "") == "人的管理規程")
+        .unwrap();
+    let section = &hr["sections"][0];
+    for key in ["number", "title", "sections", "items", "annex_refs"] {
+        assert!(section.get(key).is_some(), "{key}");
+    }
+    assert!(tree["unplaced"].is_array());
+    // Without --dry-run nothing is written and the command says why.
+    let refused = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["import", "policy"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}

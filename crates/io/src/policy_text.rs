@@ -107,7 +107,7 @@ pub fn import_policy(text: &str) -> ImportedPolicy {
     let lines = prepare(text);
     let kinds: Vec<Kind> = lines.iter().map(classify).collect();
     let layout = Layout::measure(&lines, &kinds);
-    let starts = find_documents(&kinds);
+    let starts = find_documents(&lines, &kinds, layout);
 
     let mut unplaced = Vec::new();
     let first = starts.first().map_or(lines.len(), |d| d.start);
@@ -369,8 +369,12 @@ fn join_onto(a: &mut String, b: &str) {
 }
 
 fn push_unique(into: &mut Vec<String>, refs: Vec<String>) {
+    if refs.is_empty() {
+        return;
+    }
+    let mut seen: std::collections::HashSet<String> = into.iter().cloned().collect();
     for r in refs {
-        if !into.contains(&r) {
+        if seen.insert(r.clone()) {
             into.push(r);
         }
     }
@@ -519,15 +523,15 @@ fn clean(line: &Line, from: usize, to: usize) -> (String, Vec<String>) {
         .filter(|r| r.start >= from && r.end <= to)
         .collect();
     let strip = strip_ranges(&line.norm, &refs, from, to);
-    let text: String = line
-        .orig
-        .iter()
-        .enumerate()
-        .take(to)
-        .skip(from)
-        .filter(|(i, _)| !strip.iter().any(|(a, b)| i >= a && i < b))
-        .map(|(_, c)| *c)
-        .collect();
+    let mut ranges = strip.iter().peekable();
+    let mut text = String::new();
+    for (i, c) in line.orig.iter().enumerate().take(to).skip(from) {
+        while ranges.next_if(|(_, end)| *end <= i).is_some() {}
+        if ranges.peek().is_some_and(|(start, _)| *start <= i) {
+            continue;
+        }
+        text.push(*c);
+    }
     (collapse(&text), refs.into_iter().map(|r| r.id).collect())
 }
 
@@ -1155,13 +1159,75 @@ fn after_end_marker(kinds: &[Kind], i: usize) -> bool {
         .is_some_and(|k| matches!(k, Kind::EndMarker))
 }
 
-fn find_documents(kinds: &[Kind]) -> Vec<DocStart> {
+fn is_significant(kind: &Kind) -> bool {
+    !matches!(kind, Kind::Blank | Kind::PageNumber)
+}
+
+/// Titles of the section that closes a document (改訂, 附則, …).
+fn is_closing_title(title: &str) -> bool {
+    title.chars().count() <= 12
+        && ["改訂", "改定", "改廃", "施行", "附則", "制定"]
+            .iter()
+            .any(|k| title.contains(k))
+}
+
+/// Whether the title candidate at `i` starts a prose-only document (a
+/// 基本方針 without numbered sections): it is followed by a full-width
+/// paragraph and comes right after a finished sentence in the closing
+/// section (改訂 / 附則 / …) of the previous document.
+fn prose_after_closing_section(lines: &[Line], kinds: &[Kind], layout: Layout, i: usize) -> bool {
+    let next = kinds
+        .iter()
+        .enumerate()
+        .skip(i + 1)
+        .take(40)
+        .find(|(_, k)| is_significant(k));
+    let Some((next, Kind::Text)) = next else {
+        return false;
+    };
+    let paragraph = lines.get(next).is_some_and(|l| l.width >= layout.long);
+    let previous = (0..i)
+        .rev()
+        .take(200)
+        .find(|&j| kinds.get(j).is_some_and(is_significant));
+    let finished = previous
+        .and_then(|p| lines.get(p))
+        .is_some_and(|l| ends_sentence(&l.norm));
+    if !(paragraph && finished) {
+        return false;
+    }
+    let heading = (0..i).rev().take(300).find_map(|j| match kinds.get(j) {
+        Some(
+            k @ (Kind::Decimal(_)
+            | Kind::Chapter { .. }
+            | Kind::Article { .. }
+            | Kind::Fusoku { .. }),
+        ) => Some((j, k)),
+        _ => None,
+    });
+    match heading {
+        Some((_, Kind::Fusoku { .. })) => true,
+        Some((j, Kind::Decimal(d))) if d.comps.len() == 1 => lines
+            .get(j)
+            .is_some_and(|l| is_closing_title(&compact(&l.orig, d.rest_from, l.len()))),
+        Some((j, Kind::Article { title, .. })) => lines
+            .get(j)
+            .is_some_and(|l| is_closing_title(&compact(&l.orig, title.0, title.1))),
+        _ => false,
+    }
+}
+
+fn find_documents(lines: &[Line], kinds: &[Kind], layout: Layout) -> Vec<DocStart> {
     let mut out: Vec<DocStart> = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {
         if !matches!(kind, Kind::Title) {
             continue;
         }
-        if !(out.is_empty() || after_end_marker(kinds, i) || followed_by_start(kinds, i)) {
+        let starts = out.is_empty()
+            || after_end_marker(kinds, i)
+            || followed_by_start(kinds, i)
+            || prose_after_closing_section(lines, kinds, layout, i);
+        if !starts {
             continue;
         }
         // Pull 制定日-style lines just above the title into the document.
@@ -2513,6 +2579,25 @@ A.8.2)
                 (7, REASON_END)
             ]
         );
+    }
+
+    #[test]
+    fn prose_only_document_after_a_closing_section() {
+        let text = "\
+アクセス管理規程
+１ 趣旨
+本規程は、情報システムへのアクセスの管理に関して遵守すべき事項を定める。
+２ 改訂
+本規程は、情報セキュリティ委員会の承認を得て改訂する。
+情報セキュリティ基本方針
+当社は、お客様からお預かりした情報資産を事故・災害・犯罪などの脅威から守り
+、社会の信頼に応えるため、全社で情報セキュリティに取り組みます。
+";
+        let p = import_policy(text);
+        let titles: Vec<&str> = p.documents.iter().map(|d| d.title.as_str()).collect();
+        assert_eq!(titles, ["アクセス管理規程", "情報セキュリティ基本方針"]);
+        assert_eq!(p.documents[1].preamble.len(), 1);
+        assert!(p.documents[1].sections.is_empty());
     }
 
     #[test]
