@@ -20,7 +20,18 @@ use crate::{App, DraftExt};
 
 static BUNDLE: OnceLock<Result<Bundle, Vec<String>>> = OnceLock::new();
 
-/// The shipped policy pack and Annex A data, validated once.
+/// Uses a company's own policy pack instead of the shipped one. Must be
+/// called before anything reads the pack; refuses an invalid pack.
+pub fn install_pack(files: &[(&str, &str)]) -> Result<usize, Vec<String>> {
+    let b = Bundle::with_pack(files)?;
+    let n = b.pack.obligations.len();
+    BUNDLE
+        .set(Ok(b))
+        .map_err(|_| vec!["the policy pack was already loaded".to_string()])?;
+    Ok(n)
+}
+
+/// The policy pack (shipped, or the company's own) and Annex A data, validated once.
 pub fn bundle() -> AppResult<&'static Bundle> {
     BUNDLE
         .get_or_init(Bundle::load)

@@ -38,6 +38,9 @@ pub struct Config {
     pub mail_from: String,
     /// Run the scheduler and the mail worker on this node.
     pub jobs: bool,
+    /// The company's own copy of the policy pack (a folder of `<DOC>.toml`
+    /// files like `policy/pack/`); empty = the pack shipped with mamori.
+    pub policy_dir: String,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             smtp_password: String::new(),
             mail_from: "mamori <mamori@localhost>".into(),
             jobs: true,
+            policy_dir: String::new(),
         }
     }
 }
@@ -83,6 +87,7 @@ impl std::fmt::Debug for Config {
             )
             .field("mail_from", &self.mail_from)
             .field("jobs", &self.jobs)
+            .field("policy_dir", &self.policy_dir)
             .finish()
     }
 }

@@ -221,6 +221,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(url) = cli.database_url {
         cfg.database_url = url;
     }
+    if !cfg.policy_dir.is_empty() {
+        load_policy_dir(&cfg.policy_dir)?;
+    }
     match cli.command {
         Command::Demo { data_dir, listen } => demo(cfg, data_dir, listen).await,
         Command::Serve {
@@ -492,6 +495,26 @@ async fn main() -> anyhow::Result<()> {
             println!("backup written to {}", target.display());
             Ok(())
         }
+    }
+}
+
+/// Reads the company's own policy pack (`<DOC>.toml` per document) and uses it
+/// instead of the shipped one; any problem stops the command.
+fn load_policy_dir(dir: &str) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for doc in mamori_domain::compliance::pack::DOCUMENTS {
+        let path = std::path::Path::new(dir).join(format!("{doc}.toml"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        files.push((*doc, text));
+    }
+    let refs: Vec<(&str, &str)> = files.iter().map(|(d, t)| (*d, t.as_str())).collect();
+    match mamori_app::compliance::install_pack(&refs) {
+        Ok(_) => Ok(()),
+        Err(problems) => bail!(
+            "the policy pack in {dir} is invalid:\n  {}",
+            problems.join("\n  ")
+        ),
     }
 }
 

@@ -171,3 +171,51 @@ fn import_policy_dry_run_prints_the_recognised_tree_as_json() {
         .unwrap();
     assert!(!refused.status.success());
 }
+
+#[test]
+fn a_company_can_use_its_own_copy_of_the_policy_pack() {
+    let db = mamori_testkit::TestDb::sqlite();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/pack");
+    let own = std::env::temp_dir().join(format!("mamori-pack-{}", std::process::id()));
+    std::fs::create_dir_all(&own).unwrap();
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), own.join(entry.file_name())).unwrap();
+    }
+    // Drop the last obligation of SNS: the company's copy has 727.
+    let sns = std::fs::read_to_string(own.join("SNS.toml")).unwrap();
+    let cut = sns.rfind("[[obligation]]").unwrap();
+    std::fs::write(own.join("SNS.toml"), &sns[..cut]).unwrap();
+    let run = |dir: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args(["check", "--json", "--fail-on", "overdue"])
+            .arg("--database-url")
+            .arg(&db.url)
+            .env("MAMORI_POLICY_DIR", dir)
+            .output()
+            .unwrap()
+    };
+    let out = run(&own);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["obligations"].as_array().unwrap().len(), 727);
+    // An unknown actor is refused, naming the obligation.
+    let hr = std::fs::read_to_string(own.join("HR.toml")).unwrap();
+    std::fs::write(
+        own.join("HR.toml"),
+        hr.replacen("actor = \"committee\"", "actor = \"the_board_room\"", 1),
+    )
+    .unwrap();
+    let bad = run(&own);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown actor `the_board_room`"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&own);
+}

@@ -28,13 +28,28 @@ pub struct Bundle {
 impl Bundle {
     /// Reads and validates the shipped data; every problem is reported.
     pub fn load() -> Result<Bundle, Vec<String>> {
-        let pack = PolicyPack::parse(PACK).map_err(|e| vec![e])?;
+        Bundle::from_texts(PACK, ANNEX_2013, ANNEX_2022, MAPPING)
+    }
+
+    /// The shipped Annex A data with a company's own pack (document code, TOML text).
+    pub fn with_pack(pack: &[(&str, &str)]) -> Result<Bundle, Vec<String>> {
+        Bundle::from_texts(pack, ANNEX_2013, ANNEX_2022, MAPPING)
+    }
+
+    /// Reads and validates everything from texts.
+    pub fn from_texts(
+        pack: &[(&str, &str)],
+        annex2013: &str,
+        annex2022: &str,
+        mapping: &str,
+    ) -> Result<Bundle, Vec<String>> {
+        let pack = PolicyPack::parse(pack).map_err(|e| vec![e])?;
         let annex2013 =
-            Annex2013::parse(ANNEX_2013).map_err(|e| vec![format!("iso27001-2013.toml: {e}")])?;
+            Annex2013::parse(annex2013).map_err(|e| vec![format!("iso27001-2013.toml: {e}")])?;
         let annex2022 =
-            Annex2022::parse(ANNEX_2022).map_err(|e| vec![format!("iso27001-2022.toml: {e}")])?;
+            Annex2022::parse(annex2022).map_err(|e| vec![format!("iso27001-2022.toml: {e}")])?;
         let mapping =
-            Mapping::parse_csv(MAPPING).map_err(|e| vec![format!("mapping-2013-2022.csv: {e}")])?;
+            Mapping::parse_csv(mapping).map_err(|e| vec![format!("mapping-2013-2022.csv: {e}")])?;
         let mut problems = pack.validate(&annex2013);
         problems.extend(mapping.check(&annex2013, &annex2022));
         if problems.is_empty() {
