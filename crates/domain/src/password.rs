@@ -27,6 +27,20 @@ pub enum PasswordProblem {
 }
 
 impl PasswordProblem {
+    /// Every problem, for checks that each has a message.
+    pub fn iter_all() -> [PasswordProblem; 8] {
+        [
+            PasswordProblem::TooShort,
+            PasswordProblem::NeedsUpper,
+            PasswordProblem::NeedsLower,
+            PasswordProblem::NeedsDigit,
+            PasswordProblem::NeedsSymbol,
+            PasswordProblem::TooLong,
+            PasswordProblem::Reused,
+            PasswordProblem::ContainsEmail,
+        ]
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             PasswordProblem::TooShort => "password_too_short",

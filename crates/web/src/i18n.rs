@@ -141,6 +141,145 @@ mod tests {
         );
     }
 
+    /// Keys built at run time from enums and codes exist in both languages.
+    #[test]
+    fn every_dynamic_key_exists() {
+        use mamori_domain::compliance::pack::BODIES;
+        use mamori_domain::compliance::status::ObligationStatus;
+        use mamori_domain::schedule::DueStatus;
+        use mamori_domain::workflow::{CommitteeDecision, RequestState};
+        let json_id = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(
+            ObligationStatus::ALL
+                .iter()
+                .map(|s| format!("ostatus-{}", s.id())),
+        );
+        keys.extend(
+            mamori_domain::Role::ALL
+                .iter()
+                .map(|r| format!("actor-{}", r.id())),
+        );
+        keys.extend(BODIES.iter().map(|b| format!("actor-{b}")));
+        keys.extend(
+            [
+                RequestState::InReview,
+                RequestState::Returned,
+                RequestState::Approved,
+                RequestState::Rejected,
+                RequestState::Withdrawn,
+            ]
+            .iter()
+            .map(|s| format!("state-{}", s.id())),
+        );
+        for d in [
+            DueStatus::Open,
+            DueStatus::DueSoon,
+            DueStatus::Overdue,
+            DueStatus::Done,
+            DueStatus::DoneLate,
+        ] {
+            let id = json_id(serde_json::to_value(d).unwrap_or_default());
+            keys.push(format!("due-{id}"));
+            keys.push(format!("status-{id}"));
+        }
+        keys.extend(
+            [
+                "active",
+                "expired",
+                "not_yet",
+                "approved",
+                "rejected",
+                "withdrawn",
+                "returned",
+            ]
+            .iter()
+            .map(|s| format!("status-{s}")),
+        );
+        keys.extend(
+            CommitteeDecision::ALL
+                .iter()
+                .map(|d| format!("decision-{}", d.id())),
+        );
+        keys.extend(
+            [
+                "duty",
+                "prohibition",
+                "approval",
+                "record",
+                "periodic",
+                "deadline",
+            ]
+            .iter()
+            .map(|k| format!("okind-{k}")),
+        );
+        keys.extend(
+            mamori_app::Permission::ALL
+                .iter()
+                .map(|p| format!("perm-{}", p.id())),
+        );
+        keys.extend(
+            [
+                "approval",
+                "committee_item",
+                "action_item",
+                "periodic_duty",
+                "checklist",
+                "corrective",
+            ]
+            .iter()
+            .map(|t| format!("task-{t}")),
+        );
+        keys.extend(
+            [
+                "submit", "approve", "reject", "return", "resubmit", "withdraw",
+            ]
+            .iter()
+            .map(|a| format!("action-request-{a}")),
+        );
+        keys.extend(
+            ["planned", "published"]
+                .iter()
+                .map(|m| format!("meeting-{m}")),
+        );
+        keys.extend(
+            ["yes", "no", "partly"]
+                .iter()
+                .map(|a| format!("checklist-answer-{a}")),
+        );
+        keys.extend(
+            [
+                "department_without_security_officer",
+                "no_committee_chair",
+                "chair_not_executive",
+                "no_vice_chair",
+                "vice_chair_not_is_head",
+                "head_not_committee_member",
+                "server_group_understaffed",
+                "leaver_holds_roles",
+                "leaver_can_sign_in",
+            ]
+            .iter()
+            .map(|c| format!("health-{c}")),
+        );
+        keys.extend(
+            mamori_domain::settings::SecuritySettings::default()
+                .rows()
+                .iter()
+                .map(|r| format!("field-{}", r.key)),
+        );
+        keys.extend(
+            mamori_domain::password::PasswordProblem::iter_all()
+                .iter()
+                .map(|p| format!("err-{}", p.code())),
+        );
+        for lang in ["ja", "en"] {
+            let known = super::tests::keys(lang);
+            let missing: Vec<&String> = keys.iter().filter(|k| !known.contains(*k)).collect();
+            assert!(missing.is_empty(), "{lang}: {missing:?}");
+        }
+    }
+
     #[test]
     fn every_key_used_in_code_and_templates_exists() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
