@@ -891,19 +891,6 @@ impl App {
         self.store.set_password(&cred, Uuid::now_v7(), d).await?;
         Ok(())
     }
-
-    /// Does any account hold this role? Used to warn about the last administrator.
-    pub async fn holders_of(&self, role: Role) -> AppResult<usize> {
-        Ok(self
-            .store
-            .assignments(&AssignmentFilter {
-                role: Some(role),
-                active_on: Some(self.today()),
-                ..Default::default()
-            })
-            .await?
-            .len())
-    }
 }
 
 /// A credential with no password yet.

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use mamori_domain::Role;
 use mamori_domain::health::{self, Finding, OrgSnapshot};
 use mamori_domain::org::{
-    self, Department, Email, EmploymentType, FieldError, Lang, Person, RoleAssignment,
-    creates_cycle, parse_code, parse_kana, required_text, validate_assignment,
+    Department, Email, EmploymentType, FieldError, Lang, Person, RoleAssignment, creates_cycle,
+    parse_code, parse_kana, required_text, validate_assignment,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -550,5 +550,3 @@ impl App {
         Ok(())
     }
 }
-
-pub use org::Department as DepartmentRecord;

@@ -26,30 +26,6 @@ pub const AUDIT_EXPORT: &str = "/audit/export";
 pub const AUDIT_VERIFY: &str = "/audit/verify";
 pub const SETTINGS: &str = "/admin/settings";
 
-pub fn department(id: Uuid) -> String {
-    format!("{DEPARTMENTS}/{id}")
-}
 pub fn person(id: Uuid) -> String {
     format!("{PEOPLE}/{id}")
-}
-pub fn person_edit(id: Uuid) -> String {
-    format!("{PEOPLE}/{id}/edit")
-}
-pub fn person_reset(id: Uuid) -> String {
-    format!("{PEOPLE}/{id}/reset-password")
-}
-pub fn person_unlock(id: Uuid) -> String {
-    format!("{PEOPLE}/{id}/unlock")
-}
-pub fn person_access(id: Uuid) -> String {
-    format!("{PEOPLE}/{id}/access")
-}
-pub fn role_end(id: Uuid) -> String {
-    format!("{ROLES}/{id}/end")
-}
-pub fn token_revoke(id: Uuid) -> String {
-    format!("{ME_TOKENS}/{id}/revoke")
-}
-pub fn delegation_end(id: Uuid) -> String {
-    format!("{DELEGATION}/{id}/end")
 }
