@@ -107,6 +107,24 @@ fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
     }
 }
 
+/// Is the actor one of the people a step's approver resolves to today?
+/// Derived from the actor's own active assignments, so asking it for every
+/// live request costs no query; it agrees with `App::resolve`.
+fn is_approver(actor: &Actor, approver: Approver, r: &RequestRecord, today: time::Date) -> bool {
+    if actor.id() == r.requester_id || actor.person.has_left(today) {
+        return false;
+    }
+    let holds = |role: Role| actor.assignments.iter().any(|a| a.role == role);
+    match approver {
+        Approver::Role(role) => holds(role),
+        Approver::DepartmentRole(role) => {
+            r.department_id.is_some_and(|d| actor.has_role_in(role, d))
+        }
+        // The 事務局 puts committee items on the agenda and records the decision.
+        Approver::Committee => holds(Role::Secretariat),
+    }
+}
+
 fn flow_error(e: FlowError) -> AppError {
     match e {
         FlowError::NotApprover => AppError::Forbidden,
@@ -281,7 +299,8 @@ impl App {
         Ok(self.store.save_alert_settings(&new, d).await?)
     }
 
-    /// The people a step's approver resolves to today.
+    /// The people a step's approver resolves to today (for names and
+    /// notices; to ask whether the actor is one, use [`is_approver`]).
     async fn resolve(&self, approver: Approver, r: &RequestRecord) -> AppResult<Vec<Person>> {
         let today = self.today();
         let filter = |role, dept| AssignmentFilter {
@@ -512,18 +531,11 @@ impl App {
         if oversight.iter().any(|role| actor.has_role(*role)) {
             return Ok(true);
         }
-        let flow = flow_of(r)?;
-        for step in &flow.steps {
-            if self
-                .resolve(step.approver, r)
-                .await?
-                .iter()
-                .any(|p| p.id == actor.id())
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let today = self.today();
+        Ok(flow_of(r)?
+            .steps
+            .iter()
+            .any(|step| is_approver(actor, step.approver, r, today)))
     }
 
     pub async fn request_view(&self, actor: &Actor, id: Uuid) -> AppResult<RequestView> {
@@ -540,7 +552,7 @@ impl App {
         let committee_step = step.is_some_and(|s| s.approver == Approver::Committee);
         let can_decide = r.state == RequestState::InReview
             && !committee_step
-            && approvers.iter().any(|p| p.id == actor.id());
+            && step.is_some_and(|s| is_approver(actor, s.approver, &r, self.today()));
         let status = self.request_status(&r);
         Ok(RequestView {
             history: self.store.request_events(id).await?,
@@ -579,14 +591,14 @@ impl App {
             .steps
             .get(usize::try_from(r.step).unwrap_or(0))
             .ok_or(AppError::Conflict("not_in_review"))?;
-        let approvers = self.resolve(step.approver, &r).await?;
+        let actor_is_approver = is_approver(actor, step.approver, &r, self.today());
         self.apply(
             actor,
             r,
             &flow,
             decision,
             Some(comment.to_string()).filter(|c| !c.is_empty()),
-            approvers.iter().any(|p| p.id == actor.id()),
+            actor_is_approver,
             false,
         )
         .await
@@ -880,6 +892,7 @@ impl App {
     /// Everything waiting on the actor, soonest first.
     pub async fn my_tasks(&self, actor: &Actor) -> AppResult<Vec<Task>> {
         let now = self.now();
+        let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
         let mut tasks = Vec::new();
         for r in self.store.live_requests().await? {
@@ -890,12 +903,7 @@ impl App {
             let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
                 continue;
             };
-            if self
-                .resolve(step.approver, &r)
-                .await?
-                .iter()
-                .any(|p| p.id == actor.id())
-            {
+            if is_approver(actor, step.approver, &r, today) {
                 let kind = if step.approver == Approver::Committee {
                     "committee_item"
                 } else {
