@@ -193,11 +193,7 @@ impl App {
             .delegations()
             .await?
             .into_iter()
-            .filter(|d| {
-                d.deputy_person_id == person.id
-                    && d.starts_at <= now
-                    && d.ends_at.is_none_or(|e| now < e)
-            })
+            .filter(|d| d.deputy_person_id == person.id && d.in_force(now))
             .map(|d| d.role)
             .collect();
         Ok(Actor {

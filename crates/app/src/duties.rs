@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult, Errors};
 use crate::org::parse_date;
-use crate::ports::{AssignmentFilter, DutyCompletion, Notice, PeriodicDuty};
+use crate::ports::{DutyCompletion, Notice, PeriodicDuty};
 use crate::{App, DraftExt};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -178,38 +178,9 @@ impl App {
             for alert in schedule::alerts_due(due_time(d.next_due), &settings, now) {
                 let recipients = match alert {
                     Alert::Reminder { .. } => vec![owner.clone()],
-                    Alert::Escalation { level: 1, .. } => {
-                        let mut heads = Vec::new();
-                        if let Some(dept) = owner.department_id {
-                            for a in self
-                                .store
-                                .assignments(&AssignmentFilter {
-                                    role: Some(Role::DepartmentHead),
-                                    department_id: Some(dept),
-                                    active_on: Some(self.today()),
-                                    ..Default::default()
-                                })
-                                .await?
-                            {
-                                heads.push(self.store.person(a.person_id).await?);
-                            }
-                        }
-                        heads
-                    }
-                    Alert::Escalation { .. } => {
-                        let mut sec = Vec::new();
-                        for a in self
-                            .store
-                            .assignments(&AssignmentFilter {
-                                role: Some(Role::Secretariat),
-                                active_on: Some(self.today()),
-                                ..Default::default()
-                            })
+                    Alert::Escalation { level, .. } => {
+                        self.escalation_recipients(level, std::slice::from_ref(&owner))
                             .await?
-                        {
-                            sec.push(self.store.person(a.person_id).await?);
-                        }
-                        sec
                     }
                 };
                 for p in recipients {

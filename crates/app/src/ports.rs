@@ -201,6 +201,13 @@ pub struct Delegation {
     pub created_at: OffsetDateTime,
 }
 
+impl Delegation {
+    /// In force at `now`: started, and not yet ended.
+    pub fn in_force(&self, now: OffsetDateTime) -> bool {
+        self.starts_at <= now && self.ends_at.is_none_or(|e| now < e)
+    }
+}
+
 /// Departments and people to write in one go (CSV import, demo).
 #[derive(Debug, Clone, Default)]
 pub struct OrgBatch {

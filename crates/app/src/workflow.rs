@@ -302,30 +302,36 @@ impl App {
     /// The people a step's approver resolves to today (for names and
     /// notices; to ask whether the actor is one, use [`is_approver`]).
     async fn resolve(&self, approver: Approver, r: &RequestRecord) -> AppResult<Vec<Person>> {
-        let today = self.today();
-        let filter = |role, dept| AssignmentFilter {
-            role: Some(role),
-            department_id: dept,
-            active_on: Some(today),
-            ..Default::default()
-        };
-        let assignments = match approver {
-            Approver::Role(role) => self.store.assignments(&filter(role, None)).await?,
+        let mut people = match approver {
+            Approver::Role(role) => self.holders(role, None).await?,
             Approver::DepartmentRole(role) => match r.department_id {
-                Some(d) => self.store.assignments(&filter(role, Some(d))).await?,
+                Some(d) => self.holders(role, Some(d)).await?,
                 None => vec![],
             },
             // The 事務局 puts committee items on the agenda and records the decision.
-            Approver::Committee => {
-                self.store
-                    .assignments(&filter(Role::Secretariat, None))
-                    .await?
-            }
+            Approver::Committee => self.holders(Role::Secretariat, None).await?,
         };
+        people.retain(|p| p.id != r.requester_id);
+        Ok(people)
+    }
+
+    /// Who holds a role today (for one department, or for any), leavers
+    /// left out, each person once.
+    async fn holders(&self, role: Role, department_id: Option<Uuid>) -> AppResult<Vec<Person>> {
+        let today = self.today();
+        let assignments = self
+            .store
+            .assignments(&AssignmentFilter {
+                role: Some(role),
+                department_id,
+                active_on: Some(today),
+                ..Default::default()
+            })
+            .await?;
         let mut seen = HashSet::new();
         let mut people = Vec::new();
         for a in assignments {
-            if a.person_id != r.requester_id && seen.insert(a.person_id) {
+            if seen.insert(a.person_id) {
                 let p = self.store.person(a.person_id).await?;
                 if !p.has_left(today) {
                     people.push(p);
@@ -333,6 +339,48 @@ impl App {
             }
         }
         Ok(people)
+    }
+
+    /// Who an overdue item escalates to. First escalation: the 部門長 of
+    /// each person responsible and whoever deputises for them; later ones,
+    /// or when there is no such person, the 事務局. Requests and duties
+    /// both escalate through here.
+    pub(crate) async fn escalation_recipients(
+        &self,
+        level: u32,
+        responsible: &[Person],
+    ) -> AppResult<Vec<Person>> {
+        if level <= 1 {
+            let now = self.now();
+            let ids: HashSet<Uuid> = responsible.iter().map(|p| p.id).collect();
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            let departments: std::collections::BTreeSet<Uuid> =
+                responsible.iter().filter_map(|p| p.department_id).collect();
+            for dept in departments {
+                for head in self.holders(Role::DepartmentHead, Some(dept)).await? {
+                    if !ids.contains(&head.id) && seen.insert(head.id) {
+                        out.push(head);
+                    }
+                }
+            }
+            for d in self.store.delegations().await? {
+                if ids.contains(&d.absent_person_id)
+                    && d.in_force(now)
+                    && !ids.contains(&d.deputy_person_id)
+                    && seen.insert(d.deputy_person_id)
+                {
+                    let deputy = self.store.person(d.deputy_person_id).await?;
+                    if !deputy.has_left(self.today()) {
+                        out.push(deputy);
+                    }
+                }
+            }
+            if !out.is_empty() {
+                return Ok(out);
+            }
+        }
+        self.holders(Role::Secretariat, None).await
     }
 
     async fn notice_for(
@@ -755,12 +803,7 @@ impl App {
             .delegations()
             .await?
             .into_iter()
-            .find(|d| {
-                d.role == role
-                    && d.deputy_person_id == actor.id()
-                    && d.starts_at <= now
-                    && d.ends_at.is_none_or(|e| now < e)
-            })
+            .find(|d| d.role == role && d.deputy_person_id == actor.id() && d.in_force(now))
             .map(|d| d.absent_person_id))
     }
 
@@ -983,12 +1026,16 @@ impl App {
                 let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
                     continue;
                 };
-                for alert in schedule::alerts_due(r.step_due_at, &settings, now) {
+                let alerts = schedule::alerts_due(r.step_due_at, &settings, now);
+                if alerts.is_empty() {
+                    continue;
+                }
+                let approvers = self.resolve(step.approver, &r).await?;
+                for alert in alerts {
                     let recipients = match alert {
-                        Alert::Reminder { .. } => self.resolve(step.approver, &r).await?,
-                        Alert::Escalation { level: 1, .. } => self.escalation_first(&r).await?,
-                        Alert::Escalation { .. } => {
-                            self.resolve(Approver::Role(Role::Secretariat), &r).await?
+                        Alert::Reminder { .. } => approvers.clone(),
+                        Alert::Escalation { level, .. } => {
+                            self.escalation_recipients(level, &approvers).await?
                         }
                     };
                     for p in recipients {
@@ -1046,20 +1093,6 @@ impl App {
         notices.extend(self.duty_alerts().await?);
         self.generate_checklists().await?;
         Ok(self.store.add_notices(&notices, now).await?)
-    }
-
-    /// First escalation: the requester's 部門長, or the deputy of the
-    /// approver when there is none.
-    async fn escalation_first(&self, r: &RequestRecord) -> AppResult<Vec<Person>> {
-        let heads = self
-            .resolve(Approver::DepartmentRole(Role::DepartmentHead), r)
-            .await?;
-        if heads.is_empty() {
-            self.resolve(Approver::Role(Role::CommitteeViceChair), r)
-                .await
-        } else {
-            Ok(heads)
-        }
     }
 
     pub async fn inbox(&self, actor: &Actor) -> AppResult<Vec<crate::ports::InboxItem>> {

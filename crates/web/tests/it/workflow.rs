@@ -387,11 +387,37 @@ async fn reminders_and_escalations_follow_the_clock_to_the_minute(t: &TestDb) {
     assert_eq!(app.app.run_alerts().await.unwrap(), 0, "and only once");
     clock.set(due - Duration::days(1));
     assert_eq!(app.app.run_alerts().await.unwrap(), 1);
+    // The officer is away: whoever deputises for them hears of it too.
+    let officer_id = app
+        .app
+        .cli_actor(&planning_officer(&app).await)
+        .await
+        .unwrap()
+        .id();
+    let deputy_id = app.app.cli_actor(AUDITOR).await.unwrap().id();
+    let away = mamori_app::ports::Delegation {
+        id: uuid::Uuid::now_v7(),
+        role: mamori_domain::Role::SecurityOfficer,
+        absent_person_id: officer_id,
+        deputy_person_id: deputy_id,
+        reason: "出張".into(),
+        starts_at: due,
+        ends_at: None,
+        created_by: officer_id,
+        created_at: due,
+    };
+    let draft = app.app.draft(None, "delegation.start", "delegation", None);
+    app.app.store.insert_delegation(&away, draft).await.unwrap();
     clock.set(due + Duration::days(1));
     assert_eq!(
         app.app.run_alerts().await.unwrap(),
-        1,
-        "escalation to the department head"
+        2,
+        "escalation to the approver's department head and the deputy"
+    );
+    let deputy_inbox = app.app.store.inbox(deputy_id, 50).await.unwrap();
+    assert_eq!(
+        deputy_inbox.iter().filter(|i| i.kind == "deadline").count(),
+        1
     );
     clock.set(due + Duration::days(3));
     let secretariat = app
@@ -410,7 +436,7 @@ async fn reminders_and_escalations_follow_the_clock_to_the_minute(t: &TestDb) {
         secretariat,
         "then to the secretariat"
     );
-    assert_eq!(count("deadline").await as u64, 3 + secretariat);
+    assert_eq!(count("deadline").await as u64, 4 + secretariat);
     // After approval, the exception's end is reminded, then "still in use?".
     let officer = app
         .app
