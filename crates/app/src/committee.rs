@@ -128,16 +128,8 @@ impl App {
             if r.state != RequestState::InReview {
                 continue;
             }
-            let flow = match r.kind.as_str() {
-                "change_request" => workflow::change_request_flow(),
-                _ => match r
-                    .document
-                    .as_deref()
-                    .and_then(mamori_domain::policy::PolicyDocument::parse)
-                {
-                    Some(d) => workflow::exception_flow(d),
-                    None => continue,
-                },
+            let Ok(flow) = crate::workflow::flow_of(&r) else {
+                continue;
             };
             let committee = flow
                 .steps
@@ -453,7 +445,7 @@ impl App {
         if item.decision.is_some() {
             return Err(AppError::Conflict("already_decided"));
         }
-        let reasoning = required_text("reasoning", reasoning, 4000)?;
+        let reasoning = mamori_domain::org::required_multiline("reasoning", reasoning, 4000)?;
         let conditions = Some(conditions.trim().to_string()).filter(|c| !c.is_empty());
         if decision == CommitteeDecision::ConditionallyApproved && conditions.is_none() {
             return Err(AppError::field("conditions", "required"));
@@ -463,15 +455,7 @@ impl App {
             (Some(rid), Some(d)) => {
                 let r = self.store.request(rid).await?;
                 self.check_not_expired(&r, d)?;
-                let flow = match r.kind.as_str() {
-                    "change_request" => workflow::change_request_flow(),
-                    _ => workflow::exception_flow(
-                        r.document
-                            .as_deref()
-                            .and_then(mamori_domain::policy::PolicyDocument::parse)
-                            .ok_or(AppError::Internal("document".into()))?,
-                    ),
-                };
+                let flow = crate::workflow::flow_of(&r)?;
                 let ctx = DecisionContext {
                     state: r.state,
                     step: usize::try_from(r.step).unwrap_or(usize::MAX),

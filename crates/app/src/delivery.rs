@@ -26,6 +26,11 @@ impl App {
         if !self.store.claim_slot("alerts", &slot, node, now).await? {
             return Ok(None);
         }
+        // Approved document versions whose effective date has come are
+        // published in the same claimed minute.
+        if let Err(e) = self.sync_documents().await {
+            tracing::warn!(error = %e, "document publication run failed");
+        }
         Ok(Some(self.run_alerts().await?))
     }
 

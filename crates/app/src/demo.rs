@@ -94,7 +94,62 @@ fn demo_id(kind: &str, key: &str) -> Uuid {
     )
 }
 
+/// The demo company's policy set: mamori's own short sample texts in the
+/// structure of a Japanese policy (not copies of any real company's).
+pub const DEMO_POLICY: &str = include_str!("demo/policy.txt");
+/// Comprehension checks for five of the demo documents, by title.
+const DEMO_QUIZZES: &str = include_str!("demo/quizzes.json");
+
 impl App {
+    /// Puts the demo policy set in the library (unless it holds documents),
+    /// in force from 1 April, and sends five documents with their
+    /// comprehension checks to their readers.
+    pub async fn seed_demo_documents(&self, docs: &[crate::documents::ImportDoc]) -> AppResult<()> {
+        use mamori_domain::documents::{Quiz, VersionState};
+        if !self.store.documents().await?.is_empty() {
+            return Ok(());
+        }
+        let today = self.today();
+        let actor = crate::auth::system_actor(today);
+        let april = Date::from_calendar_date(
+            if u8::from(today.month()) >= 4 {
+                today.year()
+            } else {
+                today.year() - 1
+            },
+            time::Month::April,
+            1,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.import_documents(&actor, docs, april).await?;
+        let quizzes: HashMap<String, Quiz> = serde_json::from_str(DEMO_QUIZZES)
+            .map_err(|e| AppError::Internal(format!("demo quizzes: {e}")))?;
+        for d in self.store.documents().await? {
+            let Some(q) = quizzes.get(&d.title) else {
+                continue;
+            };
+            q.validate()?;
+            for mut v in self.store.doc_versions(d.id).await? {
+                if v.state != VersionState::Current {
+                    continue;
+                }
+                v.quiz = Some(q.clone());
+                v.version += 1;
+                let audit = self
+                    .draft(
+                        None,
+                        "document.quiz",
+                        "document_version",
+                        Some(v.id.to_string()),
+                    )
+                    .detail(format!("{} demo check", d.ref_no));
+                self.store.update_doc_version(&v, Some(audit)).await?;
+                self.distribute(&actor, v.id).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Loads the demo company unless the database already holds people.
     /// Returns the accounts to print.
     pub async fn seed_demo(&self) -> AppResult<Vec<DemoAccount>> {

@@ -20,6 +20,7 @@ pub mod committee;
 pub mod compliance;
 pub mod delivery;
 pub mod demo;
+pub mod documents;
 pub mod duties;
 pub mod error;
 pub mod org;

@@ -369,6 +369,7 @@ pub trait Store:
     + ComplianceRepo
     + SoaApprovalRepo
     + ChecklistRepo
+    + DocumentRepo
 {
 }
 impl<T> Store for T where
@@ -382,6 +383,7 @@ impl<T> Store for T where
         + ComplianceRepo
         + SoaApprovalRepo
         + ChecklistRepo
+        + DocumentRepo
 {
 }
 
@@ -902,4 +904,169 @@ pub trait ChecklistRepo: Send + Sync {
         at: OffsetDateTime,
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
+}
+
+/// A document of the library (文書台帳, RT1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Document {
+    pub id: Uuid,
+    /// 文書番号, e.g. D-2026-0003.
+    pub ref_no: String,
+    /// The policy document's catalog code (`USE`, `SYS`, …) when it is one.
+    pub code: Option<String>,
+    pub title: String,
+    pub tier: mamori_domain::documents::Tier,
+    pub record_kind: Option<mamori_domain::documents::RecordKind>,
+    pub parent_id: Option<Uuid>,
+    pub owner_id: Uuid,
+    pub confidentiality: mamori_domain::documents::Confidentiality,
+    pub audience: mamori_domain::documents::Audience,
+    /// The periodic duty that brings the annual review (年１回).
+    pub review_duty_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub disposed_at: Option<OffsetDateTime>,
+    pub disposal_reason: Option<String>,
+    pub disposal_method: Option<String>,
+    pub disposal_request_id: Option<Uuid>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DocVersion {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub number: i64,
+    /// Markdown.
+    pub body: String,
+    pub change_summary: String,
+    pub state: mamori_domain::documents::VersionState,
+    pub author_id: Uuid,
+    /// The approval request (DA-…), once sent.
+    pub request_id: Option<Uuid>,
+    /// 施行日.
+    pub effective_on: Option<time::Date>,
+    pub approved_on: Option<time::Date>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    /// The comprehension check; None: reading and acknowledging is enough.
+    pub quiz: Option<mamori_domain::documents::Quiz>,
+    /// Brought in by the importer: approved before mamori kept it.
+    pub imported: bool,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One reader's notice and check of one version (理解度確認, RT5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReadRecord {
+    pub version_id: Uuid,
+    pub person_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub notified_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    pub attempts: i64,
+    /// Percent of the last attempt.
+    pub last_score: Option<i64>,
+    pub exempt_reason: Option<String>,
+    pub exempted_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub exempted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reminded_at: Option<OffsetDateTime>,
+}
+
+/// 紙媒体保有台帳 (DOC-4.3.2(3), RT6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PaperCopy {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub version_number: i64,
+    pub copies: i64,
+    pub location: String,
+    pub holder: String,
+    pub recorded_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+/// A disclosure outside the company under an NDA (POL-5(4)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Disclosure {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub version_number: i64,
+    pub recipient: String,
+    pub purpose: String,
+    pub nda_reference: String,
+    pub nda_signed_on: Option<time::Date>,
+    pub disclosed_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub disclosed_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait DocumentRepo: Send + Sync {
+    /// Stores a new document (its 文書番号 is allocated here) with its first version.
+    async fn insert_document(
+        &self,
+        d: &Document,
+        first: Option<&DocVersion>,
+        audit: AuditDraft,
+    ) -> Result<Document, StoreError>;
+    /// Saves a document whose stored version is `d.version - 1`.
+    async fn update_document(&self, d: &Document, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn documents(&self) -> Result<Vec<Document>, StoreError>;
+    async fn document(&self, id: Uuid) -> Result<Document, StoreError>;
+    async fn doc_versions(&self, document_id: Uuid) -> Result<Vec<DocVersion>, StoreError>;
+    async fn doc_version(&self, id: Uuid) -> Result<DocVersion, StoreError>;
+    /// Versions in these states, of every document.
+    async fn doc_versions_in(
+        &self,
+        states: &[mamori_domain::documents::VersionState],
+    ) -> Result<Vec<DocVersion>, StoreError>;
+    async fn insert_doc_version(&self, v: &DocVersion, audit: AuditDraft)
+    -> Result<(), StoreError>;
+    /// Saves a version whose stored version is `v.version - 1`.
+    async fn update_doc_version(
+        &self,
+        v: &DocVersion,
+        audit: Option<AuditDraft>,
+    ) -> Result<(), StoreError>;
+    /// Makes `v` current (its stored version is `v.version - 1`), marks the
+    /// previous current version superseded, creates the readers' records and
+    /// queues their notices, in one transaction.
+    async fn publish_doc_version(
+        &self,
+        v: &DocVersion,
+        reads: &[ReadRecord],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Adds readers' records (existing ones stay as they are) with their notices.
+    async fn add_reads(
+        &self,
+        reads: &[ReadRecord],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
+    async fn reads_of_person(&self, person_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
+    /// Saves a reader's record with its notices.
+    async fn save_read(
+        &self,
+        r: &ReadRecord,
+        notices: &[Notice],
+        audit: Option<AuditDraft>,
+    ) -> Result<(), StoreError>;
+    async fn add_paper_copy(&self, c: &PaperCopy, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn paper_copies(&self, document_id: Uuid) -> Result<Vec<PaperCopy>, StoreError>;
+    async fn add_disclosure(&self, d: &Disclosure, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn disclosures(&self, document_id: Uuid) -> Result<Vec<Disclosure>, StoreError>;
 }

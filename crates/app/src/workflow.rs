@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use mamori_domain::Role;
-use mamori_domain::org::{Lang, Person, required_text};
+use mamori_domain::org::{Lang, Person, required_multiline, required_text};
 use mamori_domain::policy::PolicyDocument;
 use mamori_domain::schedule::{self, Alert, AlertSettings};
 use mamori_domain::workflow::{
@@ -92,8 +92,9 @@ pub struct Task {
     pub status: schedule::DueStatus,
 }
 
-fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
+pub(crate) fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
     match r.kind.as_str() {
+        "document_approval" | "document_disposal" => crate::documents::flow_of(r),
         "exception" => {
             let doc = r
                 .document
@@ -265,7 +266,8 @@ impl Texts {
     }
 }
 
-fn local(t: time::OffsetDateTime) -> String {
+/// A time in the organisation's zone, to the minute.
+pub(crate) fn local(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(crate::ORG_OFFSET);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
@@ -317,7 +319,11 @@ impl App {
 
     /// Who holds a role today (for one department, or for any), leavers
     /// left out, each person once.
-    async fn holders(&self, role: Role, department_id: Option<Uuid>) -> AppResult<Vec<Person>> {
+    pub(crate) async fn holders(
+        &self,
+        role: Role,
+        department_id: Option<Uuid>,
+    ) -> AppResult<Vec<Person>> {
         let today = self.today();
         let assignments = self
             .store
@@ -383,7 +389,7 @@ impl App {
         self.holders(Role::Secretariat, None).await
     }
 
-    async fn notice_for(
+    pub(crate) async fn notice_for(
         &self,
         p: &Person,
         key: String,
@@ -428,7 +434,7 @@ impl App {
         Ok(out)
     }
 
-    async fn file(
+    pub(crate) async fn file(
         &self,
         actor: &Actor,
         mut r: RequestRecord,
@@ -466,12 +472,12 @@ impl App {
             .await?)
     }
 
-    fn new_record(
+    pub(crate) fn new_record(
         &self,
         actor: &Actor,
         kind: &str,
         title: String,
-        doc: PolicyDocument,
+        doc: Option<PolicyDocument>,
         clause: Option<String>,
         details: String,
     ) -> RequestRecord {
@@ -483,7 +489,7 @@ impl App {
             requester_id: actor.id(),
             department_id: actor.person.department_id,
             title,
-            document: Some(doc.code().into()),
+            document: doc.map(|d| d.code().into()),
             clause,
             details,
             valid_from: None,
@@ -508,8 +514,8 @@ impl App {
         let mut e = Errors::default();
         let doc = e.take(document("document", &input.document));
         let clause = e.take(required_text("clause", &input.clause, 50));
-        let reason = e.take(required_text("reason", &input.reason, 2000));
-        let alternative = e.take(required_text("alternative", &input.alternative, 2000));
+        let reason = e.take(required_multiline("reason", &input.reason, 2000));
+        let alternative = e.take(required_multiline("alternative", &input.alternative, 2000));
         let from = e.take(required_date("valid_from", &input.valid_from));
         let until = e.take(required_date("valid_until", &input.valid_until));
         if let (Some(f), Some(u)) = (from, until)
@@ -532,7 +538,7 @@ impl App {
         })
         .map_err(|e| AppError::Internal(e.to_string()))?;
         let title = format!("{} {} の例外適用", doc.name_ja(), clause);
-        let mut r = self.new_record(actor, "exception", title, doc, Some(clause), details);
+        let mut r = self.new_record(actor, "exception", title, Some(doc), Some(clause), details);
         r.valid_from = from;
         r.valid_until = until;
         self.file(actor, r, workflow::exception_flow(doc), "exception")
@@ -547,8 +553,8 @@ impl App {
     ) -> AppResult<RequestRecord> {
         let mut e = Errors::default();
         let doc = e.take(document("document", &input.document));
-        let proposal = e.take(required_text("proposal", &input.proposal, 4000));
-        let reason = e.take(required_text("reason", &input.reason, 2000));
+        let proposal = e.take(required_multiline("proposal", &input.proposal, 4000));
+        let reason = e.take(required_multiline("reason", &input.reason, 2000));
         e.done()?;
         let (Some(doc), Some(proposal), Some(reason)) = (doc, proposal, reason) else {
             return Err(AppError::field("document", "required"));
@@ -557,7 +563,7 @@ impl App {
         let details = serde_json::to_string(&ChangeDetails { proposal, reason })
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let title = format!("{} の変更申請", doc.name_ja());
-        let r = self.new_record(actor, "change_request", title, doc, clause, details);
+        let r = self.new_record(actor, "change_request", title, Some(doc), clause, details);
         self.file(actor, r, workflow::change_request_flow(), "change_request")
             .await
     }
@@ -749,6 +755,7 @@ impl App {
         self.store
             .update_request(&r, &event, &notices, audit)
             .await?;
+        self.after_request_change(&r).await;
         Ok(r)
     }
 
@@ -898,6 +905,7 @@ impl App {
         self.store
             .update_request(&r, &event, &notices, audit)
             .await?;
+        self.after_request_change(&r).await;
         Ok(r)
     }
 
@@ -1004,6 +1012,15 @@ impl App {
                 kind: "action_item".into(),
                 title: a.title,
                 link: format!("/committee/{}", a.meeting_id),
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
+        for (title, link, due) in self.reading_tasks(actor).await? {
+            tasks.push(Task {
+                kind: "comprehension_check".into(),
+                title,
+                link,
                 due_at: due,
                 status: schedule::due_status(due, None, now, soon),
             });

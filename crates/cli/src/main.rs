@@ -113,13 +113,15 @@ enum ImportCommand {
     /// references, and what could not be placed. Prints the tree; writes nothing.
     Policy {
         file: PathBuf,
-        /// Show what was recognised without writing anything (required until
-        /// the document library stores imported documents).
-        #[arg(long, required = true)]
+        /// Show what was recognised without writing anything.
+        #[arg(long)]
         dry_run: bool,
         /// Print the tree as JSON.
         #[arg(long)]
         json: bool,
+        /// Effective date (施行日) of new documents, YYYY-MM-DD; default today.
+        #[arg(long)]
+        effective_on: Option<String>,
     },
 }
 
@@ -359,8 +361,9 @@ async fn main() -> anyhow::Result<()> {
             command:
                 ImportCommand::Policy {
                     file,
-                    dry_run: _,
+                    dry_run,
                     json,
+                    effective_on,
                 },
         } => {
             let bytes =
@@ -385,6 +388,36 @@ async fn main() -> anyhow::Result<()> {
                 for u in policy.unplaced.iter().take(20) {
                     println!("  line {}: {} ({})", u.line, u.text, u.reason);
                 }
+            }
+            if dry_run {
+                if !json {
+                    println!("dry run: nothing written");
+                }
+                return Ok(());
+            }
+            let app = open(&cfg.database_url, true).await?;
+            let effective = match effective_on.as_deref() {
+                Some(d) => mamori_app::org::parse_date("effective_on", Some(d))
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| anyhow::anyhow!("--effective-on: use YYYY-MM-DD"))?,
+                None => app.today(),
+            };
+            let docs = mamori_io::policy_text::library_documents(&policy);
+            let outcome = app
+                .import_documents(&system_actor(app.today()), &docs, effective)
+                .await
+                .map_err(describe)?;
+            let report = format!(
+                "imported: {} new, {} as drafts, {} skipped (revision in progress)",
+                outcome.created.len(),
+                outcome.drafted.len(),
+                outcome.skipped.len()
+            );
+            if json {
+                eprintln!("{report}");
+            } else {
+                println!("{report}");
             }
             Ok(())
         }
@@ -594,6 +627,10 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
             .map_err(describe)?;
     }
     let accounts = app.seed_demo().await.map_err(describe)?;
+    let policy = mamori_io::policy_text::import_policy(mamori_app::demo::DEMO_POLICY);
+    app.seed_demo_documents(&mamori_io::policy_text::library_documents(&policy))
+        .await
+        .map_err(describe)?;
     let banner = move |addr: SocketAddr| {
         println!();
         println!(

@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod compliance;
+pub mod documents;
 pub mod health;
 pub mod org;
 pub mod password;

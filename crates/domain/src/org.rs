@@ -168,6 +168,27 @@ pub fn required_text(field: &'static str, s: &str, max_chars: usize) -> Result<S
     Ok(t.to_string())
 }
 
+/// Like [`required_text`] for a text area: line breaks and tabs are allowed
+/// (CRLF becomes LF), other control characters are not.
+pub fn required_multiline(
+    field: &'static str,
+    s: &str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    let t = s.replace("\r\n", "\n").replace('\r', "\n");
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(FieldError::new(field, "required"));
+    }
+    if t.chars().count() > max_chars {
+        return Err(FieldError::new(field, "too_long"));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, "invalid_characters"));
+    }
+    Ok(t.to_string())
+}
+
 /// ふりがな: hiragana (or katakana), spaces and the long-vowel mark only.
 pub fn parse_kana(s: &str) -> Result<String, FieldError> {
     let t = required_text("name_kana", s, 100)?;
@@ -304,6 +325,22 @@ impl FieldErrorExt for &'static str {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn text_areas_keep_their_lines() {
+        assert_eq!(
+            required_multiline("body", " 一\r\n二\n\t三 ", 100).unwrap(),
+            "一\n二\n\t三"
+        );
+        assert_eq!(
+            required_multiline("body", "a\u{7}b", 100).map_err(|e| e.code),
+            Err("invalid_characters")
+        );
+        assert_eq!(
+            required_text("x", "a\nb", 100).map_err(|e| e.code),
+            Err("invalid_characters")
+        );
+    }
 
     #[test]
     fn email_is_normalised_and_checked() {

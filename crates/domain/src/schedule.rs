@@ -75,6 +75,9 @@ pub struct AlertSettings {
     pub step_due_days: u32,
     /// "Due soon" this many days before.
     pub due_soon_days: u32,
+    /// DOC-4.3.3(3): days a reader has for the comprehension check after the
+    /// notice (１週間以内 = 7).
+    pub comprehension_days: u32,
 }
 
 impl Default for AlertSettings {
@@ -84,6 +87,7 @@ impl Default for AlertSettings {
             escalate_after_days: vec![1, 3],
             step_due_days: 5,
             due_soon_days: 3,
+            comprehension_days: 7,
         }
     }
 }
@@ -105,6 +109,9 @@ impl AlertSettings {
         }
         if !(1..=90).contains(&self.step_due_days) {
             return Err(FieldError::new("step_due_days", "out_of_range"));
+        }
+        if !(1..=60).contains(&self.comprehension_days) {
+            return Err(FieldError::new("comprehension_days", "out_of_range"));
         }
         if self.due_soon_days > 30 {
             return Err(FieldError::new("due_soon_days", "out_of_range"));

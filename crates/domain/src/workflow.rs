@@ -177,7 +177,10 @@ pub fn decide(
         return Err(FlowError::NotInReview);
     }
     let step = flow.steps.get(ctx.step).ok_or(FlowError::NotInReview)?;
-    if ctx.actor == ctx.requester {
+    // In a meeting the committee decides and the 事務局 only records it, so
+    // the recorder may be the one who proposed (DOC-4.2.1: members propose,
+    // the committee decides); outside a meeting nobody decides their own.
+    if ctx.actor == ctx.requester && !ctx.in_meeting {
         return Err(FlowError::OwnRequest);
     }
     if step.approver == Approver::Committee && !ctx.in_meeting {
@@ -333,6 +336,19 @@ mod tests {
     fn requester_cannot_approve_own_request() {
         assert_eq!(
             decide(&two_step(), &ctx(0, 1, &[]), Decision::Approve),
+            Err(FlowError::OwnRequest)
+        );
+    }
+
+    #[test]
+    fn the_committee_decides_what_its_recorder_proposed() {
+        let f = change_request_flow();
+        let mut c = ctx(0, 1, &[]);
+        c.in_meeting = true;
+        assert_eq!(decide(&f, &c, Decision::Approve), Ok(Outcome::Approved));
+        c.in_meeting = false;
+        assert_eq!(
+            decide(&f, &c, Decision::Approve),
             Err(FlowError::OwnRequest)
         );
     }

@@ -2040,6 +2040,94 @@ fn is_fragment(line: &Line) -> bool {
             .all(|c| c.is_alphanumeric() && !c.is_ascii_digit())
 }
 
+/// The documents of an import as the library takes them: title and Markdown.
+pub fn library_documents(p: &ImportedPolicy) -> Vec<mamori_app::documents::ImportDoc> {
+    p.documents
+        .iter()
+        .map(|d| mamori_app::documents::ImportDoc {
+            title: d.title.clone(),
+            body: to_markdown(d),
+        })
+        .collect()
+}
+
+/// The Markdown the document library keeps for an imported document:
+/// sections as headings by depth (numbers as written), items as nested
+/// lists with their markers, paragraphs as written. Annex A references stay
+/// in the text where the policy wrote them.
+pub fn to_markdown(doc: &ImportedDocument) -> String {
+    fn escape(line: &str) -> String {
+        // A line that Markdown would read as a heading, list or quote stays text.
+        let t = line.trim_start();
+        if t.starts_with(['#', '>', '-', '*', '+'])
+            || t.starts_with(|c: char| c.is_ascii_digit()) && t.contains(". ")
+        {
+            format!("\\{t}")
+        } else {
+            t.to_string()
+        }
+    }
+    fn items(out: &mut String, items: &[Item], depth: usize) {
+        for it in items {
+            let indent = "  ".repeat(depth);
+            let mut lines = it.text.lines();
+            let first = lines.next().unwrap_or("");
+            let refs = if it.annex_refs.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", it.annex_refs.join(", "))
+            };
+            out.push_str(&format!("{indent}- {} {}{refs}\n", it.marker, first.trim()));
+            for l in lines {
+                out.push_str(&format!("{indent}  {}\n", escape(l)));
+            }
+            items_nested(out, &it.items, depth + 1);
+        }
+    }
+    fn items_nested(out: &mut String, list: &[Item], depth: usize) {
+        if !list.is_empty() {
+            items(out, list, depth);
+        }
+    }
+    fn section(out: &mut String, s: &Section, depth: usize) {
+        let level = "#".repeat((depth + 2).min(6));
+        out.push_str(&format!("{level} {} {}\n\n", s.number, s.title).replace("  \n", "\n"));
+        fn in_items(list: &[Item], r: &String) -> bool {
+            list.iter()
+                .any(|i| i.annex_refs.contains(r) || in_items(&i.items, r))
+        }
+        let own: Vec<&str> = s
+            .annex_refs
+            .iter()
+            .filter(|r| !in_items(&s.items, r))
+            .map(String::as_str)
+            .collect();
+        if !own.is_empty() {
+            out.push_str(&format!("({})\n\n", own.join(", ")));
+        }
+        for p in &s.text {
+            out.push_str(&escape(p));
+            out.push_str("\n\n");
+        }
+        if !s.items.is_empty() {
+            items(out, &s.items, 0);
+            out.push('\n');
+        }
+        for sub in &s.sections {
+            section(out, sub, depth + 1);
+        }
+    }
+    let mut out = String::new();
+    for p in &doc.preamble {
+        out.push_str(&escape(p));
+        out.push_str("\n\n");
+    }
+    for s in &doc.sections {
+        section(&mut out, s, 0);
+    }
+    out.trim_end().to_string() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2681,5 +2769,24 @@ A.8.2)
             let lines = text.split('\n').count();
             prop_assert!(p.unplaced.iter().all(|u| u.line >= 1 && u.line <= lines));
         }
+    }
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::*;
+
+    #[test]
+    fn imported_documents_become_markdown_with_their_numbers() {
+        let text = "テスト規程\n\n１ 趣旨\n本規程は例である。\n２ 対策\n２．１ 管理\n（１） 管理者は記録する。(A.12.4.1)\n（２） 利用者は報告する。\n";
+        let p = import_policy(text);
+        assert_eq!(p.documents.len(), 1);
+        let md = to_markdown(&p.documents[0]);
+        assert!(md.contains("## １ 趣旨\n\n本規程は例である。"), "{md}");
+        assert!(md.contains("### ２．１ 管理"), "{md}");
+        assert!(
+            md.contains("- （１） 管理者は記録する。 (A.12.4.1)"),
+            "{md}"
+        );
     }
 }

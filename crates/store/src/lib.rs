@@ -19,6 +19,7 @@ mod checklists;
 mod committee;
 mod compliance;
 mod db;
+mod documents;
 mod duties;
 mod org;
 mod settings;

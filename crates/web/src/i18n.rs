@@ -226,10 +226,40 @@ mod tests {
                 "periodic_duty",
                 "checklist",
                 "corrective",
+                "comprehension_check",
             ]
             .iter()
             .map(|t| format!("task-{t}")),
         );
+        {
+            use mamori_domain::documents::{Confidentiality, RecordKind, Tier, VersionState};
+            keys.extend(Tier::ALL.iter().map(|t| format!("tier-{}", t.id())));
+            keys.extend(
+                RecordKind::ALL
+                    .iter()
+                    .map(|k| format!("record-kind-{}", k.id())),
+            );
+            keys.extend(
+                Confidentiality::ALL
+                    .iter()
+                    .map(|c| format!("label-{}", c.id())),
+            );
+            keys.extend(
+                VersionState::ALL
+                    .iter()
+                    .map(|v| format!("version-{}", v.id())),
+            );
+            keys.extend(
+                ["done", "pending", "overdue", "exempted"]
+                    .iter()
+                    .map(|r| format!("read-{r}")),
+            );
+            keys.extend(
+                ["president", "committee", "none"]
+                    .iter()
+                    .map(|a| format!("authority-{a}")),
+            );
+        }
         keys.extend(
             [
                 "submit", "approve", "reject", "return", "resubmit", "withdraw",

@@ -18,6 +18,7 @@ mod assets;
 mod csrf;
 pub mod error;
 pub mod i18n;
+mod markdown;
 mod metrics;
 pub mod routes;
 mod security;

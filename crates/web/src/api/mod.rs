@@ -5,6 +5,7 @@
 mod audit;
 mod committee;
 mod compliance;
+mod documents;
 mod org;
 mod requests;
 
@@ -167,10 +168,12 @@ impl utoipa::Modify for BearerAuth {
         committee::list_meetings, committee::create_meeting, committee::get_meeting, committee::decide_item,
         committee::publish_minutes,
         compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa,
+        documents::list_documents, documents::create_document, documents::get_document, documents::get_version,
+        documents::take_check, documents::reading_status, documents::import_policy,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "documents"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -193,5 +196,6 @@ pub fn routes() -> Router<AppState> {
         .merge(requests::routes())
         .merge(committee::routes())
         .merge(compliance::routes())
+        .merge(documents::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

@@ -172,6 +172,8 @@ struct AlertsForm {
     escalate_after_days: String,
     step_due_days: String,
     due_soon_days: String,
+    #[serde(default)]
+    comprehension_days: String,
 }
 
 async fn alerts_save(
@@ -193,6 +195,7 @@ async fn alerts_save(
         escalate_after_days: escalate,
         step_due_days: number("step_due_days", &f.step_due_days, &mut errs),
         due_soon_days: number("due_soon_days", &f.due_soon_days, &mut errs),
+        comprehension_days: number("comprehension_days", &f.comprehension_days, &mut errs),
     };
     let result = if errs.is_empty() {
         state

@@ -7,6 +7,7 @@ mod auth;
 mod checklists;
 mod committee;
 mod compliance;
+mod documents;
 mod duties;
 mod me;
 mod org;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(duties::routes())
         .merge(compliance::routes())
         .merge(checklists::routes())
+        .merge(documents::routes())
 }
 
 /// What the layout needs on every page.
@@ -112,6 +114,28 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
 
 pub fn page<T: Template>(t: &T) -> Response {
     render(StatusCode::OK, t)
+}
+
+/// The end of a form post: on success, where to go next; on invalid input,
+/// the form again with its messages (422); anything else, the error page.
+pub async fn settle<T, P, Fut>(
+    result: Result<T, mamori_app::AppError>,
+    tr: Tr,
+    next: impl FnOnce(T) -> String,
+    again: impl FnOnce(FormErrors) -> Fut,
+) -> Result<Response, crate::error::UiError>
+where
+    P: Template,
+    Fut: std::future::Future<Output = Result<P, crate::error::UiError>>,
+{
+    match result {
+        Ok(v) => Ok(axum::response::Redirect::to(&next(v)).into_response()),
+        Err(mamori_app::AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &again(FormErrors::from(tr, &errs)).await?,
+        )),
+        Err(e) => Err(crate::error::UiError::new(e, tr)),
+    }
 }
 
 /// Field errors translated for a form, looked up by field name in templates.

@@ -205,6 +205,8 @@ struct DetailPage {
     due: String,
     history: Vec<HistoryRow>,
     details: Vec<(String, String)>,
+    /// The document (or version) a document request is about.
+    doc_link: Option<String>,
     errors: FormErrors,
 }
 
@@ -235,7 +237,18 @@ async fn detail_view(
         })
         .collect();
     // In the order the form asks for them.
-    let details = ["proposal", "reason", "alternative"]
+    let id_of = |k: &str| {
+        v.details
+            .get(k)
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+    };
+    let doc_link = match (id_of("version_id"), id_of("document_id")) {
+        (Some(vid), _) => Some(format!("/documents/versions/{vid}")),
+        (None, Some(did)) => Some(format!("/documents/{did}")),
+        _ => None,
+    };
+    let details = ["proposal", "reason", "alternative", "method"]
         .iter()
         .filter_map(|k| {
             v.details
@@ -252,6 +265,7 @@ async fn detail_view(
         due: local_time(&v.request.step_due_at),
         history,
         details,
+        doc_link,
         errors,
         v,
     })

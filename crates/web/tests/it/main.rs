@@ -5,6 +5,7 @@ mod api;
 mod cluster;
 mod committee;
 mod compliance;
+mod documents;
 mod harness;
 mod import;
 mod mail;

@@ -122,6 +122,29 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/duties",
         "title=&source=&cadence=yearly&first_due=",
     ),
+    ("GET", "/documents", ""),
+    ("GET", "/documents/new", ""),
+    (
+        "POST",
+        "/documents",
+        "title=&tier=rule&confidentiality=internal",
+    ),
+    ("GET", "/documents/import", ""),
+    ("POST", "/documents/import", "text=&effective_on="),
+    ("GET", "/documents/reading", ""),
+    ("GET", "/documents/{policy}", ""),
+    ("GET", "/documents/{procedure}", ""),
+    ("GET", "/documents/{procedure}/edit", ""),
+    ("POST", "/documents/{procedure}/revise", ""),
+    ("GET", "/documents/versions/{procedure_version}", ""),
+    ("POST", "/documents/versions/{procedure_version}/check", ""),
+    (
+        "POST",
+        "/documents/{procedure}/disclosures",
+        "recipient=&purpose=",
+    ),
+    ("GET", "/documents/{uuid}", ""),
+    ("GET", "/public/basic-policy", ""),
     ("GET", "/tasks", ""),
     ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),
@@ -168,6 +191,15 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/obligations?status=not_assessed", ""),
     ("GET", "/api/v1/soa/2022", ""),
     ("GET", "/api/v1/inbox", ""),
+    ("GET", "/api/v1/documents", ""),
+    ("GET", "/api/v1/documents/{procedure}", ""),
+    ("GET", "/api/v1/document-versions/{procedure_version}", ""),
+    ("GET", "/api/v1/documents/reading", ""),
+    (
+        "POST",
+        "/api/v1/documents/import",
+        r#"{"text":"","dry_run":true}"#,
+    ),
     ("GET", "/api/v1/no-such-thing", ""),
 ];
 
@@ -183,8 +215,37 @@ async fn every_route_as_every_role(t: &TestDb) {
         .id
         .to_string();
     let dept = app.app.store.departments().await.unwrap()[0].id.to_string();
+    // The demo policy set, and a procedure only the 事務局 may read.
+    let p = mamori_io::policy_text::import_policy(mamori_app::demo::DEMO_POLICY);
+    app.app
+        .seed_demo_documents(&mamori_io::policy_text::library_documents(&p))
+        .await
+        .unwrap();
+    let system = mamori_app::auth::system_actor(app.app.today());
+    app.app
+        .import_documents(
+            &system,
+            &[mamori_app::documents::ImportDoc {
+                title: "鍵管理手順書".into(),
+                body: "## １ 手順\n\n鍵を管理する。\n".into(),
+            }],
+            app.app.today(),
+        )
+        .await
+        .unwrap();
+    let docs = app.app.store.documents().await.unwrap();
+    let id_of = |title: &str| docs.iter().find(|d| d.title == title).unwrap().id;
+    let policy = id_of("情報セキュリティ方針").to_string();
+    let procedure_id = id_of("鍵管理手順書");
+    let procedure = procedure_id.to_string();
+    let procedure_version = app.app.store.doc_versions(procedure_id).await.unwrap()[0]
+        .id
+        .to_string();
     let fill = |s: &str| {
         s.replace("{person}", &person)
+            .replace("{procedure_version}", &procedure_version)
+            .replace("{procedure}", &procedure)
+            .replace("{policy}", &policy)
             .replace("{dept}", &dept)
             .replace("{uuid}", &uuid::Uuid::nil().to_string())
     };

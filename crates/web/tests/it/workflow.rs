@@ -683,6 +683,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("escalate_after_days", "1"),
                 ("step_due_days", "0"),
                 ("due_soon_days", "3"),
+                ("comprehension_days", "7"),
             ],
         )
         .await;
@@ -695,6 +696,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("escalate_after_days", "1, 5"),
                 ("step_due_days", "10"),
                 ("due_soon_days", "2"),
+                ("comprehension_days", "7"),
             ],
         )
         .await;
@@ -711,6 +713,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("escalate_after_days", "1"),
                 ("step_due_days", "5"),
                 ("due_soon_days", "3"),
+                ("comprehension_days", "7"),
             ],
         )
         .await;

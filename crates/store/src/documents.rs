@@ -1,0 +1,614 @@
+//! The document library: documents, versions, readers' records, paper
+//! copies and outside disclosures.
+
+use async_trait::async_trait;
+use mamori_app::ports::{
+    AuditDraft, Disclosure, DocVersion, Document, DocumentRepo, Notice, PaperCopy, ReadRecord,
+    StoreError,
+};
+use mamori_domain::documents::{Audience, Confidentiality, RecordKind, Tier, VersionState};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::SqlStore;
+use crate::audit::append_in;
+use crate::db::Tx;
+use crate::sql::Stmt;
+use crate::workflow::{next_ref_in, notices_in};
+
+const DOC_COLS: &str = "id, ref_no, code, title, tier, record_kind, parent_id, owner_id, confidentiality, audience, \
+     review_duty_id, disposed_at, disposal_reason, disposal_method, disposal_request_id, version, created_at";
+
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    id: Uuid,
+    ref_no: String,
+    code: Option<String>,
+    title: String,
+    tier: String,
+    record_kind: Option<String>,
+    parent_id: Option<Uuid>,
+    owner_id: Uuid,
+    confidentiality: String,
+    audience: String,
+    review_duty_id: Option<Uuid>,
+    disposed_at: Option<OffsetDateTime>,
+    disposal_reason: Option<String>,
+    disposal_method: Option<String>,
+    disposal_request_id: Option<Uuid>,
+    version: i64,
+    created_at: OffsetDateTime,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Other(format!("unreadable {what}: {value}"))
+}
+
+impl TryFrom<DocRow> for Document {
+    type Error = StoreError;
+    fn try_from(r: DocRow) -> Result<Document, StoreError> {
+        Ok(Document {
+            id: r.id,
+            ref_no: r.ref_no,
+            code: r.code,
+            tier: Tier::parse(&r.tier).ok_or_else(|| corrupt("tier", &r.tier))?,
+            record_kind: r.record_kind.as_deref().and_then(RecordKind::parse),
+            title: r.title,
+            parent_id: r.parent_id,
+            owner_id: r.owner_id,
+            confidentiality: Confidentiality::parse(&r.confidentiality)
+                .ok_or_else(|| corrupt("confidentiality", &r.confidentiality))?,
+            audience: serde_json::from_str::<Audience>(&r.audience)
+                .map_err(|_| corrupt("audience", &r.audience))?,
+            review_duty_id: r.review_duty_id,
+            disposed_at: r.disposed_at,
+            disposal_reason: r.disposal_reason,
+            disposal_method: r.disposal_method,
+            disposal_request_id: r.disposal_request_id,
+            version: r.version,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const VER_COLS: &str = "id, document_id, number, body, change_summary, state, author_id, request_id, effective_on, \
+     approved_on, published_at, quiz, imported, version, created_at";
+
+#[derive(sqlx::FromRow)]
+struct VerRow {
+    id: Uuid,
+    document_id: Uuid,
+    number: i64,
+    body: String,
+    change_summary: String,
+    state: String,
+    author_id: Uuid,
+    request_id: Option<Uuid>,
+    effective_on: Option<Date>,
+    approved_on: Option<Date>,
+    published_at: Option<OffsetDateTime>,
+    quiz: Option<String>,
+    imported: bool,
+    version: i64,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<VerRow> for DocVersion {
+    type Error = StoreError;
+    fn try_from(r: VerRow) -> Result<DocVersion, StoreError> {
+        let quiz = match r.quiz.as_deref() {
+            Some(q) => Some(serde_json::from_str(q).map_err(|_| corrupt("quiz", q))?),
+            None => None,
+        };
+        Ok(DocVersion {
+            id: r.id,
+            document_id: r.document_id,
+            number: r.number,
+            body: r.body,
+            change_summary: r.change_summary,
+            state: VersionState::parse(&r.state).ok_or_else(|| corrupt("state", &r.state))?,
+            author_id: r.author_id,
+            request_id: r.request_id,
+            effective_on: r.effective_on,
+            approved_on: r.approved_on,
+            published_at: r.published_at,
+            quiz,
+            imported: r.imported,
+            version: r.version,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const READ_COLS: &str = "version_id, person_id, notified_at, due_at, completed_at, attempts, last_score, \
+     exempt_reason, exempted_by, exempted_at, reminded_at";
+
+#[derive(sqlx::FromRow)]
+struct ReadRow {
+    version_id: Uuid,
+    person_id: Uuid,
+    notified_at: OffsetDateTime,
+    due_at: OffsetDateTime,
+    completed_at: Option<OffsetDateTime>,
+    attempts: i64,
+    last_score: Option<i64>,
+    exempt_reason: Option<String>,
+    exempted_by: Option<Uuid>,
+    exempted_at: Option<OffsetDateTime>,
+    reminded_at: Option<OffsetDateTime>,
+}
+
+impl From<ReadRow> for ReadRecord {
+    fn from(r: ReadRow) -> ReadRecord {
+        ReadRecord {
+            version_id: r.version_id,
+            person_id: r.person_id,
+            notified_at: r.notified_at,
+            due_at: r.due_at,
+            completed_at: r.completed_at,
+            attempts: r.attempts,
+            last_score: r.last_score,
+            exempt_reason: r.exempt_reason,
+            exempted_by: r.exempted_by,
+            exempted_at: r.exempted_at,
+            reminded_at: r.reminded_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PaperRow {
+    id: Uuid,
+    document_id: Uuid,
+    version_number: i64,
+    copies: i64,
+    location: String,
+    holder: String,
+    recorded_by: Uuid,
+    recorded_at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct DisclosureRow {
+    id: Uuid,
+    document_id: Uuid,
+    version_number: i64,
+    recipient: String,
+    purpose: String,
+    nda_reference: String,
+    nda_signed_on: Option<Date>,
+    disclosed_by: Uuid,
+    disclosed_at: OffsetDateTime,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+async fn insert_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError> {
+    let quiz = v.quiz.as_ref().map(json).transpose()?;
+    tx.execute(
+        &Stmt::new(&format!(
+            "INSERT INTO document_versions ({VER_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(v.id)
+        .bind(v.document_id)
+        .bind(v.number)
+        .bind(v.body.as_str())
+        .bind(v.change_summary.as_str())
+        .bind(v.state.id())
+        .bind(v.author_id)
+        .bind(v.request_id)
+        .bind(v.effective_on)
+        .bind(v.approved_on)
+        .bind(v.published_at)
+        .bind(quiz)
+        .bind(v.imported)
+        .bind(v.version)
+        .bind(v.created_at)
+        .bind(v.created_at),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn update_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError> {
+    let quiz = v.quiz.as_ref().map(json).transpose()?;
+    let n = tx
+        .execute(
+            &Stmt::new(
+                "UPDATE document_versions SET body = ?, change_summary = ?, state = ?, request_id = ?, effective_on = ?, \
+                 approved_on = ?, published_at = ?, quiz = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+            )
+            .bind(v.body.as_str())
+            .bind(v.change_summary.as_str())
+            .bind(v.state.id())
+            .bind(v.request_id)
+            .bind(v.effective_on)
+            .bind(v.approved_on)
+            .bind(v.published_at)
+            .bind(quiz)
+            .bind(v.version)
+            .bind(OffsetDateTime::now_utc())
+            .bind(v.id)
+            .bind(v.version - 1),
+        )
+        .await?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+#[async_trait]
+impl DocumentRepo for SqlStore {
+    async fn insert_document(
+        &self,
+        d: &Document,
+        first: Option<&DocVersion>,
+        audit: AuditDraft,
+    ) -> Result<Document, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let mut d = d.clone();
+        d.ref_no = next_ref_in(&mut tx, "D", d.created_at).await?;
+        tx.execute(
+            &Stmt::new(&format!(
+                "INSERT INTO documents ({DOC_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ))
+            .bind(d.id)
+            .bind(d.ref_no.as_str())
+            .bind(d.code.clone())
+            .bind(d.title.as_str())
+            .bind(d.tier.id())
+            .bind(d.record_kind.map(|k| k.id()))
+            .bind(d.parent_id)
+            .bind(d.owner_id)
+            .bind(d.confidentiality.id())
+            .bind(json(&d.audience)?)
+            .bind(d.review_duty_id)
+            .bind(d.disposed_at)
+            .bind(d.disposal_reason.clone())
+            .bind(d.disposal_method.clone())
+            .bind(d.disposal_request_id)
+            .bind(d.version)
+            .bind(d.created_at)
+            .bind(d.created_at),
+        )
+        .await?;
+        if let Some(v) = first {
+            insert_version_in(&mut tx, v).await?;
+        }
+        let mut audit = audit;
+        audit.entity_id = Some(d.id.to_string());
+        audit.detail = Some(format!("{} {}", d.ref_no, d.title));
+        append_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    async fn update_document(&self, d: &Document, audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let n = tx
+            .execute(
+                &Stmt::new(
+                    "UPDATE documents SET title = ?, tier = ?, record_kind = ?, parent_id = ?, owner_id = ?, confidentiality = ?, \
+                     audience = ?, review_duty_id = ?, disposed_at = ?, disposal_reason = ?, disposal_method = ?, \
+                     disposal_request_id = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                )
+                .bind(d.title.as_str())
+                .bind(d.tier.id())
+                .bind(d.record_kind.map(|k| k.id()))
+                .bind(d.parent_id)
+                .bind(d.owner_id)
+                .bind(d.confidentiality.id())
+                .bind(json(&d.audience)?)
+                .bind(d.review_duty_id)
+                .bind(d.disposed_at)
+                .bind(d.disposal_reason.clone())
+                .bind(d.disposal_method.clone())
+                .bind(d.disposal_request_id)
+                .bind(d.version)
+                .bind(OffsetDateTime::now_utc())
+                .bind(d.id)
+                .bind(d.version - 1),
+            )
+            .await?;
+        if n != 1 {
+            return Err(StoreError::Stale);
+        }
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn documents(&self) -> Result<Vec<Document>, StoreError> {
+        let rows: Vec<DocRow> = self
+            .db
+            .fetch_all(&Stmt::new(&format!(
+                "SELECT {DOC_COLS} FROM documents ORDER BY ref_no"
+            )))
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn document(&self, id: Uuid) -> Result<Document, StoreError> {
+        let row: DocRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(&format!("SELECT {DOC_COLS} FROM documents WHERE id = ?")).bind(id),
+            )
+            .await?;
+        row.try_into()
+    }
+
+    async fn doc_versions(&self, document_id: Uuid) -> Result<Vec<DocVersion>, StoreError> {
+        let rows: Vec<VerRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {VER_COLS} FROM document_versions WHERE document_id = ? ORDER BY number DESC"
+                ))
+                .bind(document_id),
+            )
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn doc_version(&self, id: Uuid) -> Result<DocVersion, StoreError> {
+        let row: VerRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(&format!(
+                    "SELECT {VER_COLS} FROM document_versions WHERE id = ?"
+                ))
+                .bind(id),
+            )
+            .await?;
+        row.try_into()
+    }
+
+    async fn doc_versions_in(
+        &self,
+        states: &[VersionState],
+    ) -> Result<Vec<DocVersion>, StoreError> {
+        if states.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = vec!["?"; states.len()].join(", ");
+        let mut s = Stmt::new(&format!(
+            "SELECT {VER_COLS} FROM document_versions WHERE state IN ({marks}) ORDER BY document_id, number"
+        ));
+        for st in states {
+            s = s.bind(st.id());
+        }
+        let rows: Vec<VerRow> = self.db.fetch_all(&s).await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn insert_doc_version(
+        &self,
+        v: &DocVersion,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        insert_version_in(&mut tx, v).await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn update_doc_version(
+        &self,
+        v: &DocVersion,
+        audit: Option<AuditDraft>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        update_version_in(&mut tx, v).await?;
+        if let Some(a) = audit {
+            append_in(&mut tx, a).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn publish_doc_version(
+        &self,
+        v: &DocVersion,
+        reads: &[ReadRecord],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "UPDATE document_versions SET state = 'superseded', version = version + 1 \
+                 WHERE document_id = ? AND state = 'current' AND id <> ?",
+            )
+            .bind(v.document_id)
+            .bind(v.id),
+        )
+        .await?;
+        update_version_in(&mut tx, v).await?;
+        for r in reads {
+            save_read_in(&mut tx, r).await?;
+        }
+        let at = v.published_at.unwrap_or_else(OffsetDateTime::now_utc);
+        notices_in(&mut tx, notices, at).await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn add_reads(
+        &self,
+        reads: &[ReadRecord],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        for r in reads {
+            save_read_in(&mut tx, r).await?;
+        }
+        notices_in(&mut tx, notices, OffsetDateTime::now_utc()).await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError> {
+        let rows: Vec<ReadRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {READ_COLS} FROM document_reads WHERE version_id = ?"
+                ))
+                .bind(version_id),
+            )
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn reads_of_person(&self, person_id: Uuid) -> Result<Vec<ReadRecord>, StoreError> {
+        let rows: Vec<ReadRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {READ_COLS} FROM document_reads WHERE person_id = ? ORDER BY notified_at DESC"
+                ))
+                .bind(person_id),
+            )
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn save_read(
+        &self,
+        r: &ReadRecord,
+        notices: &[Notice],
+        audit: Option<AuditDraft>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        save_read_in(&mut tx, r).await?;
+        notices_in(&mut tx, notices, OffsetDateTime::now_utc()).await?;
+        if let Some(a) = audit {
+            append_in(&mut tx, a).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn add_paper_copy(&self, c: &PaperCopy, audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO document_paper_copies (id, document_id, version_number, copies, location, holder, recorded_by, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.id)
+            .bind(c.document_id)
+            .bind(c.version_number)
+            .bind(c.copies)
+            .bind(c.location.as_str())
+            .bind(c.holder.as_str())
+            .bind(c.recorded_by)
+            .bind(c.recorded_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn paper_copies(&self, document_id: Uuid) -> Result<Vec<PaperCopy>, StoreError> {
+        let rows: Vec<PaperRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT id, document_id, version_number, copies, location, holder, recorded_by, recorded_at \
+                     FROM document_paper_copies WHERE document_id = ? ORDER BY recorded_at DESC",
+                )
+                .bind(document_id),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PaperCopy {
+                id: r.id,
+                document_id: r.document_id,
+                version_number: r.version_number,
+                copies: r.copies,
+                location: r.location,
+                holder: r.holder,
+                recorded_by: r.recorded_by,
+                recorded_at: r.recorded_at,
+            })
+            .collect())
+    }
+
+    async fn add_disclosure(&self, d: &Disclosure, audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO document_disclosures (id, document_id, version_number, recipient, purpose, nda_reference, \
+                 nda_signed_on, disclosed_by, disclosed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(d.id)
+            .bind(d.document_id)
+            .bind(d.version_number)
+            .bind(d.recipient.as_str())
+            .bind(d.purpose.as_str())
+            .bind(d.nda_reference.as_str())
+            .bind(d.nda_signed_on)
+            .bind(d.disclosed_by)
+            .bind(d.disclosed_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn disclosures(&self, document_id: Uuid) -> Result<Vec<Disclosure>, StoreError> {
+        let rows: Vec<DisclosureRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT id, document_id, version_number, recipient, purpose, nda_reference, nda_signed_on, disclosed_by, disclosed_at \
+                     FROM document_disclosures WHERE document_id = ? ORDER BY disclosed_at DESC",
+                )
+                .bind(document_id),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Disclosure {
+                id: r.id,
+                document_id: r.document_id,
+                version_number: r.version_number,
+                recipient: r.recipient,
+                purpose: r.purpose,
+                nda_reference: r.nda_reference,
+                nda_signed_on: r.nda_signed_on,
+                disclosed_by: r.disclosed_by,
+                disclosed_at: r.disclosed_at,
+            })
+            .collect())
+    }
+}
+
+async fn save_read_in(tx: &mut Tx, r: &ReadRecord) -> Result<(), StoreError> {
+    tx.execute(
+        &Stmt::new(&format!(
+            "INSERT INTO document_reads ({READ_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (version_id, person_id) DO UPDATE SET completed_at = excluded.completed_at, \
+             attempts = excluded.attempts, last_score = excluded.last_score, exempt_reason = excluded.exempt_reason, \
+             exempted_by = excluded.exempted_by, exempted_at = excluded.exempted_at, reminded_at = excluded.reminded_at"
+        ))
+        .bind(r.version_id)
+        .bind(r.person_id)
+        .bind(r.notified_at)
+        .bind(r.due_at)
+        .bind(r.completed_at)
+        .bind(r.attempts)
+        .bind(r.last_score)
+        .bind(r.exempt_reason.clone())
+        .bind(r.exempted_by)
+        .bind(r.exempted_at)
+        .bind(r.reminded_at),
+    )
+    .await
+    .map(|_| ())
+}
