@@ -144,7 +144,7 @@ impl App {
                     )
                     .detail(format!("{} demo check", d.ref_no));
                 self.store.update_doc_version(&v, Some(audit)).await?;
-                self.distribute(&actor, v.id).await?;
+                self.distribute_by(&actor, v.id, false).await?;
             }
         }
         Ok(())

@@ -990,6 +990,17 @@ impl App {
     /// not had the notice yet to read it and take its check — for a version
     /// brought in by the importer, or readers who joined the audience later.
     pub async fn distribute(&self, actor: &Actor, version_id: Uuid) -> AppResult<usize> {
+        self.distribute_by(actor, version_id, true).await
+    }
+
+    /// [`App::distribute`]; without mail the notices reach the inbox only
+    /// (the demo company's addresses receive nothing).
+    pub(crate) async fn distribute_by(
+        &self,
+        actor: &Actor,
+        version_id: Uuid,
+        mail: bool,
+    ) -> AppResult<usize> {
         require_manager(actor)?;
         let v = self.store.doc_version(version_id).await?;
         if v.state != VersionState::Current {
@@ -1004,7 +1015,12 @@ impl App {
             .map(|r| r.person_id)
             .collect();
         let due = rules::read_due(self.now(), self.alert_settings().await?.comprehension_days);
-        let (reads, notices) = self.notify_audience(&d, &v, due, &already).await?;
+        let (reads, mut notices) = self.notify_audience(&d, &v, due, &already).await?;
+        if !mail {
+            for n in &mut notices {
+                n.mail_to = None;
+            }
+        }
         let n = reads.len();
         let audit = self
             .draft(

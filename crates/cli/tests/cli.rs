@@ -163,13 +163,71 @@ fn import_policy_dry_run_prints_the_recognised_tree_as_json() {
         assert!(section.get(key).is_some(), "{key}");
     }
     assert!(tree["unplaced"].is_array());
-    // Without --dry-run nothing is written and the command says why.
-    let refused = Command::new(env!("CARGO_BIN_EXE_mamori"))
+}
+
+#[test]
+fn import_policy_puts_the_documents_in_the_library() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seed/000_fcbdc1ab85e646a3.txt");
+    let db = mamori_testkit::TestDb::sqlite();
+    let setup = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "user",
+            "create",
+            "--email",
+            "jimu@example.jp",
+            "--name",
+            "事務 太郎",
+            "--role",
+            "secretariat",
+            "--password-stdin",
+        ])
+        .arg("--database-url")
+        .arg(&db.url)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"Str0ng!Passw0rd\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let import = || {
+        Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args(["import", "policy"])
+            .arg(&seed)
+            .args(["--effective-on", "2026-04-01", "--database-url"])
+            .arg(&db.url)
+            .output()
+            .unwrap()
+    };
+    let first = import();
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.contains("imported: 16 new, 0 as drafts"), "{out}");
+    // Again: the same titles get the text as a new draft, then wait for it.
+    let second = String::from_utf8_lossy(&import().stdout).to_string();
+    assert!(second.contains("0 new, 16 as drafts"), "{second}");
+    let third = String::from_utf8_lossy(&import().stdout).to_string();
+    assert!(third.contains("16 skipped"), "{third}");
+    // A bad date writes nothing.
+    let bad = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args(["import", "policy"])
         .arg(&seed)
+        .args(["--effective-on", "2026/13/01", "--database-url"])
+        .arg(&db.url)
         .output()
         .unwrap();
-    assert!(!refused.status.success());
+    assert!(!bad.status.success());
 }
 
 #[test]

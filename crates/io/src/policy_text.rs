@@ -2768,6 +2768,10 @@ A.8.2)
             let p = import_policy(&text);
             let lines = text.split('\n').count();
             prop_assert!(p.unplaced.iter().all(|u| u.line >= 1 && u.line <= lines));
+            // The library's Markdown of every document is written too.
+            for d in &p.documents {
+                prop_assert!(to_markdown(d).ends_with('\n'));
+            }
         }
     }
 }

@@ -9,14 +9,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mamori_app::AppError;
 use mamori_app::documents::{
-    DisclosureInput, DocumentInput, DocumentView, ImportDoc, LibraryEntry, VersionTracking,
+    DisclosureInput, DocumentInput, DocumentView, LibraryEntry, VersionTracking,
 };
 use mamori_app::ports::{DocVersion, Document};
 use mamori_domain::Role;
 use mamori_domain::documents::{
     Audience, Confidentiality, DiffRow, Quiz, ReadStatus, RecordKind, Score, Tier, VersionState,
 };
-use mamori_io::policy_text::{ImportedPolicy, import_policy, to_markdown};
+use mamori_io::policy_text::{ImportedPolicy, import_policy};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -927,36 +927,75 @@ async fn import_form(State(state): State<AppState>, s: Signed) -> Result<Respons
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ImportForm {
+    #[serde(default)]
     text: String,
+    #[serde(default)]
     effective_on: String,
     #[serde(default)]
     confirm: Option<String>,
 }
 
+/// The import form as posted: a chosen file (UTF-8 or Shift_JIS) wins over
+/// pasted text. Multipart when a file is chosen; a plain form otherwise.
+async fn import_form_data(
+    req: axum::extract::Request,
+    state: &AppState,
+    tr: crate::i18n::Tr,
+) -> Result<(ImportForm, Option<String>), UiError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(f) = Form::<ImportForm>::from_request(req, state)
+            .await
+            .map_err(|_| UiError::new(AppError::field("text", "invalid"), tr))?;
+        return Ok((f, None));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| UiError::new(AppError::field("file", "invalid"), tr))?;
+    let mut f = ImportForm::default();
+    let mut file_error = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        match name.as_str() {
+            "file" if !bytes.is_empty() => match mamori_io::encoding::decode_text(&bytes) {
+                Ok(t) => f.text = t,
+                Err(e) => file_error = Some(e.to_string()),
+            },
+            "text" if f.text.is_empty() => f.text = String::from_utf8_lossy(&bytes).into_owned(),
+            "effective_on" => f.effective_on = String::from_utf8_lossy(&bytes).into_owned(),
+            "confirm" => f.confirm = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            _ => {}
+        }
+    }
+    Ok((f, file_error))
+}
+
 async fn import(
     State(state): State<AppState>,
     s: Signed,
-    Form(f): Form<ImportForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, UiError> {
     if !s.s.actor.has_role(Role::Secretariat) {
         return Err(UiError::new(AppError::Forbidden, s.tr));
     }
+    let (f, file_error) = import_form_data(req, &state, s.tr).await?;
     let parsed = import_policy(&f.text);
     let mut errors = FormErrors::default();
     let mut outcome = None;
-    if parsed.documents.is_empty() {
+    if let Some(e) = file_error {
+        errors = FormErrors::one("file", format!("{}: {e}", s.tr.error("invalid")));
+    } else if parsed.documents.is_empty() {
         errors = FormErrors::one("text", s.tr.error("no_documents"));
     } else if f.confirm.is_some() {
-        let docs: Vec<ImportDoc> = parsed
-            .documents
-            .iter()
-            .map(|d| ImportDoc {
-                title: d.title.clone(),
-                body: to_markdown(d),
-            })
-            .collect();
+        let docs = mamori_io::policy_text::library_documents(&parsed);
         let effective = mamori_app::org::parse_date("effective_on", Some(&f.effective_on))
             .ok()
             .flatten()

@@ -790,3 +790,102 @@ async fn bad_drafts_and_quizzes_change_nothing(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(bad_input, bad_drafts_and_quizzes_change_nothing);
+
+async fn the_seed_uploads_as_sixteen_documents(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let seed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/seed/000_fcbdc1ab85e646a3.txt"),
+    )
+    .unwrap();
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    sec.get("/documents/import").await;
+    let preview = sec
+        .multipart(
+            "/documents/import",
+            &[("effective_on", "2026-04-01"), ("text", "")],
+            &[("file", "policy.txt", &seed)],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert!(preview.text.contains("16 件の文書を認識しました"));
+    assert!(app.app.store.documents().await.unwrap().is_empty());
+    // The preview carries the text for the confirmation.
+    let text = preview.select_text("#text").join("");
+    assert!(text.len() > 100_000);
+    let done = sec
+        .multipart(
+            "/documents/import",
+            &[
+                ("effective_on", "2026-04-01"),
+                ("text", &text),
+                ("confirm", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert!(done.text.contains("新規 16 件"), "{}", done.text);
+    let docs = app.app.store.documents().await.unwrap();
+    assert_eq!(docs.len(), 16);
+    let basic = docs
+        .iter()
+        .find(|d| d.tier == mamori_domain::documents::Tier::BasicPolicy)
+        .expect("the 基本方針");
+    assert!(basic.audience.public);
+    let rules = docs
+        .iter()
+        .filter(|d| d.tier == mamori_domain::documents::Tier::Rule)
+        .count();
+    assert_eq!(rules, 14, "the 14 規程");
+    let policy = docs
+        .iter()
+        .find(|d| d.tier == mamori_domain::documents::Tier::Policy)
+        .unwrap();
+    assert_eq!(policy.parent_id, Some(basic.id), "方針 under 基本方針");
+    assert!(
+        docs.iter()
+            .filter(|d| d.tier == mamori_domain::documents::Tier::Rule)
+            .all(|d| d.parent_id == Some(policy.id))
+    );
+    // Every 規程 keeps its numbered sections; the eleven that cite Annex A
+    // keep their references.
+    let mut citing = 0;
+    for d in docs
+        .iter()
+        .filter(|d| d.tier == mamori_domain::documents::Tier::Rule)
+    {
+        let v = &app.app.store.doc_versions(d.id).await.unwrap()[0];
+        assert!(v.imported && v.state == mamori_domain::documents::VersionState::Current);
+        assert!(
+            v.body.contains("\n## ") || v.body.starts_with("## "),
+            "{}",
+            d.title
+        );
+        citing += usize::from(v.body.contains("(A."));
+        assert!(d.review_duty_id.is_some(), "{} is reviewed yearly", d.title);
+    }
+    assert_eq!(citing, 11);
+    // The annual reviews are the owner's periodic duties, a year on.
+    let duties = app.app.store.duties(None).await.unwrap();
+    assert!(
+        duties
+            .iter()
+            .any(|x| x.title.starts_with("年次見直し") && x.next_due.to_string() == "2027-04-01")
+    );
+    // A Shift_JIS file reads as well; a file that is not text is refused.
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("テスト規程\n\n１ 趣旨\n本規程は例である。\n");
+    let r = sec
+        .multipart("/documents/import", &[], &[("file", "sjis.txt", &sjis)])
+        .await;
+    assert!(r.text.contains("1 件の文書を認識しました"), "{}", r.text);
+    let r = sec
+        .multipart(
+            "/documents/import",
+            &[],
+            &[("file", "x.bin", &[0xff, 0xfe, 0x00, 0x81])],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.close().await;
+}
+mamori_testkit::db_test!(seed_upload, the_seed_uploads_as_sixteen_documents);
