@@ -735,3 +735,4 @@ err-question_without_text = A question has no text
 err-too_few_choices = A question needs at least two choices
 err-answer_not_a_choice = The correct answer is not one of the choices
 documents-distribute = Notify the audience (those not yet notified)
+field-ref_no = Document no.

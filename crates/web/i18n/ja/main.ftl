@@ -735,3 +735,4 @@ err-question_without_text = 問題文がありません
 err-too_few_choices = 選択肢は2つ以上必要です
 err-answer_not_a_choice = 正解が選択肢の中にありません
 documents-distribute = 対象者に周知する（未通知の人へ）
+field-ref_no = 文書番号

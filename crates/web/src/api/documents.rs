@@ -27,6 +27,166 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}", get(get_document))
         .route("/document-versions/{id}", get(get_version))
         .route("/document-versions/{id}/check", post(take_check))
+        .route("/documents/{id}/revisions", post(start_revision))
+        .route("/document-versions/{id}/draft", post(save_draft))
+        .route("/document-versions/{id}/quiz", post(set_quiz))
+        .route("/document-versions/{id}/submission", post(submit_draft))
+        .route("/document-versions/{id}/reminders", post(remind_overdue))
+        .route("/document-versions/{id}/exemptions", post(exempt_reader))
+        .route("/documents/{id}/disposal", post(request_disposal))
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/revisions", tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = DocVersion), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn start_revision(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<(StatusCode, Json<DocVersion>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.new_revision(&c.actor, id).await.api(&c)?),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DraftInput {
+    /// The row version read (optimistic lock).
+    pub version: i64,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub change_summary: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/document-versions/{id}/draft", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = DraftInput,
+    responses((status = 200, body = DocVersion), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn save_draft(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(d): Json<DraftInput>,
+) -> Result<Json<DocVersion>, ApiError> {
+    Ok(Json(
+        s.app
+            .save_draft(&c.actor, id, d.version, &d.body, &d.change_summary)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct QuizInput {
+    pub version: i64,
+    /// None: reading and acknowledging is enough.
+    #[serde(default)]
+    pub quiz: Option<mamori_domain::documents::Quiz>,
+}
+
+#[utoipa::path(post, path = "/api/v1/document-versions/{id}/quiz", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = QuizInput,
+    responses((status = 200, body = DocVersion), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn set_quiz(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(q): Json<QuizInput>,
+) -> Result<Json<DocVersion>, ApiError> {
+    Ok(Json(
+        s.app
+            .set_quiz(&c.actor, id, q.version, q.quiz)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SubmitInput {
+    pub version: i64,
+    /// 施行日, YYYY-MM-DD.
+    pub effective_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/document-versions/{id}/submission", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = SubmitInput,
+    responses((status = 200, body = DocVersion), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn submit_draft(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(i): Json<SubmitInput>,
+) -> Result<Json<DocVersion>, ApiError> {
+    Ok(Json(
+        s.app
+            .submit_draft(&c.actor, id, i.version, &i.effective_on)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Reminded {
+    pub reminded: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/document-versions/{id}/reminders", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Reminded), (status = 403, body = crate::error::Problem)))]
+pub async fn remind_overdue(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Reminded>, ApiError> {
+    Ok(Json(Reminded {
+        reminded: s.app.remind_overdue(&c.actor, id).await.api(&c)?,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ExemptionInput {
+    pub person_id: Uuid,
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/document-versions/{id}/exemptions", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ExemptionInput,
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn exempt_reader(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(e): Json<ExemptionInput>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .exempt_reader(&c.actor, id, e.person_id, &e.reason)
+        .await
+        .api(&c)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DisposalInput {
+    pub version: i64,
+    pub reason: String,
+    pub method: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/disposal", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = DisposalInput,
+    responses((status = 200, body = Document), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn request_disposal(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(d): Json<DisposalInput>,
+) -> Result<Json<Document>, ApiError> {
+    Ok(Json(
+        s.app
+            .request_disposal(&c.actor, id, d.version, &d.reason, &d.method)
+            .await
+            .api(&c)?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

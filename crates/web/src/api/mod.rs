@@ -170,6 +170,8 @@ impl utoipa::Modify for BearerAuth {
         compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa,
         documents::list_documents, documents::create_document, documents::get_document, documents::get_version,
         documents::take_check, documents::reading_status, documents::import_policy,
+        documents::start_revision, documents::save_draft, documents::set_quiz, documents::submit_draft,
+        documents::remind_overdue, documents::exempt_reader, documents::request_disposal,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

@@ -889,3 +889,97 @@ async fn the_seed_uploads_as_sixteen_documents(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(seed_upload, the_seed_uploads_as_sixteen_documents);
+
+async fn the_api_revises_and_sends_for_approval(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    with_documents(&app).await;
+    let sns = doc_id(&app, "SNS 利用規程").await;
+    let actor = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    let token = app
+        .app
+        .create_token(&actor, "docs", None, None)
+        .await
+        .unwrap()
+        .1;
+    let mut c = app.client();
+    let v = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/documents/{sns}/revisions"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::CREATED, "{}", v.text);
+    let vid = v.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(v.json()["state"], "draft");
+    let bad = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/document-versions/{vid}/draft"),
+            &token,
+            Some(serde_json::json!({"version": 1, "body": " ", "change_summary": ""})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text.contains("body"),
+        "problem+json names the field: {}",
+        bad.text
+    );
+    let saved = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/document-versions/{vid}/draft"),
+            &token,
+            Some(serde_json::json!({"version": 1, "body": "## １ 趣旨\n\n改訂。\n", "change_summary": "趣旨を改訂"})),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let quiz = serde_json::json!({"version": 2, "quiz": {"pass_mark": 100, "questions": [
+        {"text": "改訂されたのは", "choices": ["趣旨", "罰則"], "answer": 0}]}});
+    let q = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/document-versions/{vid}/quiz"),
+            &token,
+            Some(quiz.clone()),
+        )
+        .await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text);
+    // The same lock twice: the second is stale.
+    let stale = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/document-versions/{vid}/quiz"),
+            &token,
+            Some(quiz),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let sent = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/document-versions/{vid}/submission"),
+            &token,
+            Some(serde_json::json!({"version": 3, "effective_on": "2027-01-01"})),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.json()["state"], "in_review");
+    assert!(sent.json()["request_id"].is_string());
+    // An employee's token cannot revise.
+    let emp = app.app.cli_actor(EMPLOYEE).await.unwrap();
+    let emp_token = app.app.create_token(&emp, "x", None, None).await.unwrap().1;
+    let refused = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/documents/{sns}/revisions"),
+            &emp_token,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    app.close().await;
+}
+mamori_testkit::db_test!(api_revision, the_api_revises_and_sends_for_approval);
