@@ -373,7 +373,11 @@ impl App {
         self.store.run(id).await.map_err(Into::into)
     }
 
-    async fn store_attachment(&self, actor: &Actor, f: &Upload) -> AppResult<Attachment> {
+    pub(crate) async fn store_attachment(
+        &self,
+        actor: &Actor,
+        f: &Upload,
+    ) -> AppResult<Attachment> {
         let a = Attachment {
             id: Uuid::now_v7(),
             filename: f
@@ -399,7 +403,10 @@ impl App {
     /// An evidence file, for its uploader, the 事務局 and auditors.
     pub async fn attachment(&self, actor: &Actor, id: Uuid) -> AppResult<(Attachment, Vec<u8>)> {
         let (a, bytes) = self.store.attachment(id).await?;
-        if a.uploaded_by != actor.id() && !Self::reads_checklists(actor) {
+        if a.uploaded_by != actor.id()
+            && !Self::reads_checklists(actor)
+            && !self.sees_incident_attachment(actor, id).await?
+        {
             return Err(AppError::NotFound);
         }
         Ok((a, bytes))

@@ -246,7 +246,29 @@ impl App {
                 batch.assignments.len()
             ));
         self.store.insert_batch(&batch, vec![summary]).await?;
-        self.insert_demo_duties(c).await
+        self.insert_demo_duties(c).await?;
+        self.insert_demo_systems().await
+    }
+
+    /// The recovery-priority register of the demo company (INC-4.1(4)).
+    async fn insert_demo_systems(&self) -> AppResult<()> {
+        let actor = crate::auth::system_actor(self.today());
+        for (name, business, priority) in [
+            ("受注・生産管理システム", "受注から出荷までの生産管理", "3"),
+            ("設計図面管理サーバ", "設計図面・加工プログラムの保管", "2"),
+            ("メール・グループウェア", "社内外の連絡", "2"),
+            ("経理システム", "会計・支払", "1"),
+            ("社内ポータル", "社内のお知らせ", "0"),
+        ] {
+            let input = crate::incidents::SystemInput {
+                name: name.into(),
+                business: business.into(),
+                priority: priority.into(),
+                decided_on: "2026-04-01".into(),
+            };
+            self.save_system(&actor, None, 0, &input).await?;
+        }
+        Ok(())
     }
 
     /// A year of recorded evidence, so the compliance dashboard shows a

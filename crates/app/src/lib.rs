@@ -23,6 +23,7 @@ pub mod demo;
 pub mod documents;
 pub mod duties;
 pub mod error;
+pub mod incidents;
 pub mod org;
 pub mod org_import;
 pub mod ports;

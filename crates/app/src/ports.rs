@@ -370,6 +370,7 @@ pub trait Store:
     + SoaApprovalRepo
     + ChecklistRepo
     + DocumentRepo
+    + IncidentRepo
 {
 }
 impl<T> Store for T where
@@ -384,6 +385,7 @@ impl<T> Store for T where
         + SoaApprovalRepo
         + ChecklistRepo
         + DocumentRepo
+        + IncidentRepo
 {
 }
 
@@ -1069,4 +1071,156 @@ pub trait DocumentRepo: Send + Sync {
     async fn paper_copies(&self, document_id: Uuid) -> Result<Vec<PaperCopy>, StoreError>;
     async fn add_disclosure(&self, d: &Disclosure, audit: AuditDraft) -> Result<(), StoreError>;
     async fn disclosures(&self, document_id: Uuid) -> Result<Vec<Disclosure>, StoreError>;
+}
+
+/// A system and its recovery priority (復旧優先度台帳, RT39).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SystemRecord {
+    pub id: Uuid,
+    pub name: String,
+    /// The business run on it.
+    pub business: String,
+    /// 0–3 (INC-4.1(4), table 1).
+    pub priority: i64,
+    pub decided_on: time::Date,
+    pub version: i64,
+}
+
+/// An incident (インシデント記録, RT40).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Incident {
+    pub id: Uuid,
+    /// INC-2026-0007
+    pub ref_no: String,
+    pub reporter_id: Uuid,
+    pub kind: mamori_domain::incidents::Kind,
+    pub state: mamori_domain::incidents::State,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub reported_at: OffsetDateTime,
+    /// Confirmed, not only suspected.
+    pub confirmed: bool,
+    /// 実行責任者.
+    pub lead_id: Option<Uuid>,
+    /// The prepared response procedure that applies; None: appointed ad hoc (INC-4.2).
+    pub procedure_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub recovery_due_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub recovered_at: Option<OffsetDateTime>,
+    /// INC-4.4(2): the company is the victim of an outside attack.
+    pub board_victim: bool,
+    /// INC-4.4(2): the company harmed customers or partners.
+    pub board_perpetrator: bool,
+    pub board_reported_on: Option<time::Date>,
+    pub plan_technical: Option<String>,
+    pub plan_organisational: Option<String>,
+    /// The plan as published to all employees (a document of the library).
+    pub plan_document_id: Option<Uuid>,
+    pub lessons: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
+/// A line of an incident's timeline; never changed, only corrected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct IncidentEntry {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub author_id: Uuid,
+    pub kind: mamori_domain::incidents::EntryKind,
+    pub body: String,
+    pub corrects_id: Option<Uuid>,
+}
+
+/// A customer complaint (顧客クレーム記録, HR-4.2.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Complaint {
+    pub id: Uuid,
+    /// CMP-2026-0003
+    pub ref_no: String,
+    pub customer: String,
+    pub content: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// The 顧客情報管理責任者 who logged it.
+    pub manager_id: Uuid,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_report_at: Option<OffsetDateTime>,
+    /// Customer information was leaked (HR-4.2.7(2)).
+    pub leak: bool,
+    /// The company's position, once settled.
+    pub position: Option<String>,
+    pub stakeholders_notified_on: Option<time::Date>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ComplaintUpdate {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub author_id: Uuid,
+    pub body: String,
+}
+
+#[async_trait]
+pub trait IncidentRepo: Send + Sync {
+    async fn systems(&self) -> Result<Vec<SystemRecord>, StoreError>;
+    /// Inserts (version 1) or updates (stored version `s.version - 1`).
+    async fn save_system(&self, s: &SystemRecord, audit: AuditDraft) -> Result<(), StoreError>;
+    /// Stores a new incident (its number is allocated here) with its
+    /// systems, attachments and notices.
+    async fn insert_incident(
+        &self,
+        i: &Incident,
+        systems: &[Uuid],
+        attachments: &[Uuid],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<Incident, StoreError>;
+    /// Saves an incident whose stored version is `i.version - 1`; replaces
+    /// its systems when given; adds timeline entries and notices.
+    async fn update_incident(
+        &self,
+        i: &Incident,
+        systems: Option<&[Uuid]>,
+        entries: &[IncidentEntry],
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn incidents(&self, reporter_id: Option<Uuid>) -> Result<Vec<Incident>, StoreError>;
+    async fn incident(&self, id: Uuid) -> Result<Incident, StoreError>;
+    async fn incident_systems(&self, id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    async fn incident_attachments(&self, id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    async fn incident_entries(&self, id: Uuid) -> Result<Vec<IncidentEntry>, StoreError>;
+    /// The incident an evidence file belongs to, if any.
+    async fn incident_of_attachment(&self, attachment_id: Uuid)
+    -> Result<Option<Uuid>, StoreError>;
+    async fn insert_complaint(
+        &self,
+        c: &Complaint,
+        audit: AuditDraft,
+    ) -> Result<Complaint, StoreError>;
+    /// Saves a complaint whose stored version is `c.version - 1`, with an update line and notices.
+    async fn update_complaint(
+        &self,
+        c: &Complaint,
+        update: Option<&ComplaintUpdate>,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn complaints(&self) -> Result<Vec<Complaint>, StoreError>;
+    async fn complaint(&self, id: Uuid) -> Result<Complaint, StoreError>;
+    async fn complaint_updates(&self, id: Uuid) -> Result<Vec<ComplaintUpdate>, StoreError>;
 }

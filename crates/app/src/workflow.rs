@@ -1108,6 +1108,7 @@ impl App {
             }
         }
         notices.extend(self.duty_alerts().await?);
+        notices.extend(self.incident_alerts().await?);
         self.generate_checklists().await?;
         Ok(self.store.add_notices(&notices, now).await?)
     }

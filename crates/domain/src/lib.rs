@@ -16,6 +16,7 @@ pub mod audit;
 pub mod compliance;
 pub mod documents;
 pub mod health;
+pub mod incidents;
 pub mod org;
 pub mod password;
 pub mod policy;

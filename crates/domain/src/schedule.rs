@@ -78,6 +78,9 @@ pub struct AlertSettings {
     /// DOC-4.3.3(3): days a reader has for the comprehension check after the
     /// notice (１週間以内 = 7).
     pub comprehension_days: u32,
+    /// HR-4.2.7(3): hours after receipt within which a complaint is first
+    /// reported to the committee (12時間以内).
+    pub complaint_first_report_hours: u32,
 }
 
 impl Default for AlertSettings {
@@ -88,6 +91,7 @@ impl Default for AlertSettings {
             step_due_days: 5,
             due_soon_days: 3,
             comprehension_days: 7,
+            complaint_first_report_hours: 12,
         }
     }
 }
@@ -109,6 +113,12 @@ impl AlertSettings {
         }
         if !(1..=90).contains(&self.step_due_days) {
             return Err(FieldError::new("step_due_days", "out_of_range"));
+        }
+        if !(1..=72).contains(&self.complaint_first_report_hours) {
+            return Err(FieldError::new(
+                "complaint_first_report_hours",
+                "out_of_range",
+            ));
         }
         if !(1..=60).contains(&self.comprehension_days) {
             return Err(FieldError::new("comprehension_days", "out_of_range"));

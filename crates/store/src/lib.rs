@@ -21,6 +21,7 @@ mod compliance;
 mod db;
 mod documents;
 mod duties;
+mod incidents;
 mod org;
 mod settings;
 pub mod sql;

@@ -254,6 +254,38 @@ mod tests {
                     .iter()
                     .map(|r| format!("read-{r}")),
             );
+            use mamori_domain::incidents::{Category, EntryKind, Kind, State};
+            keys.extend(
+                Kind::ALL
+                    .iter()
+                    .map(|k| format!("incident-kind-{}", k.id())),
+            );
+            keys.extend(
+                State::ALL
+                    .iter()
+                    .map(|k| format!("incident-state-{}", k.id())),
+            );
+            keys.extend(
+                Category::ALL
+                    .iter()
+                    .map(|k| format!("incident-category-{}", k.id())),
+            );
+            keys.extend(
+                EntryKind::ALL
+                    .iter()
+                    .map(|k| format!("entry-kind-{}", k.id())),
+            );
+            keys.extend(
+                Kind::ALL
+                    .iter()
+                    .filter_map(|k| k.first_steps())
+                    .map(|k| format!("incident-first-steps-{k}")),
+            );
+            keys.extend(
+                ["no_deadline", "on_track", "at_risk", "overdue", "recovered"]
+                    .iter()
+                    .map(|r| format!("recovery-{r}")),
+            );
             keys.extend(
                 ["president", "committee", "none"]
                     .iter()

@@ -6,6 +6,7 @@ mod audit;
 mod committee;
 mod compliance;
 mod documents;
+mod incidents;
 mod org;
 mod requests;
 
@@ -172,10 +173,13 @@ impl utoipa::Modify for BearerAuth {
         documents::take_check, documents::reading_status, documents::import_policy,
         documents::start_revision, documents::save_draft, documents::set_quiz, documents::submit_draft,
         documents::remind_overdue, documents::exempt_reader, documents::request_disposal,
+        incidents::list_incidents, incidents::report_incident, incidents::get_incident, incidents::triage_incident,
+        incidents::add_entry, incidents::incident_stats, incidents::list_systems, incidents::list_complaints,
+        incidents::log_complaint,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "documents"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "documents"), (name = "incidents"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -199,5 +203,6 @@ pub fn routes() -> Router<AppState> {
         .merge(committee::routes())
         .merge(compliance::routes())
         .merge(documents::routes())
+        .merge(incidents::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

@@ -174,6 +174,8 @@ struct AlertsForm {
     due_soon_days: String,
     #[serde(default)]
     comprehension_days: String,
+    #[serde(default)]
+    complaint_first_report_hours: String,
 }
 
 async fn alerts_save(
@@ -196,6 +198,11 @@ async fn alerts_save(
         step_due_days: number("step_due_days", &f.step_due_days, &mut errs),
         due_soon_days: number("due_soon_days", &f.due_soon_days, &mut errs),
         comprehension_days: number("comprehension_days", &f.comprehension_days, &mut errs),
+        complaint_first_report_hours: number(
+            "complaint_first_report_hours",
+            &f.complaint_first_report_hours,
+            &mut errs,
+        ),
     };
     let result = if errs.is_empty() {
         state

@@ -9,6 +9,7 @@ mod committee;
 mod compliance;
 mod documents;
 mod duties;
+mod incidents;
 mod me;
 mod org;
 mod requests;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(compliance::routes())
         .merge(checklists::routes())
         .merge(documents::routes())
+        .merge(incidents::routes())
 }
 
 /// What the layout needs on every page.

@@ -8,6 +8,7 @@ mod compliance;
 mod documents;
 mod harness;
 mod import;
+mod incidents;
 mod mail;
 mod matrix;
 mod org;

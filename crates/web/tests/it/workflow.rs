@@ -684,6 +684,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("step_due_days", "0"),
                 ("due_soon_days", "3"),
                 ("comprehension_days", "7"),
+                ("complaint_first_report_hours", "12"),
             ],
         )
         .await;
@@ -697,6 +698,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("step_due_days", "10"),
                 ("due_soon_days", "2"),
                 ("comprehension_days", "7"),
+                ("complaint_first_report_hours", "12"),
             ],
         )
         .await;
@@ -714,6 +716,7 @@ async fn alert_settings_are_the_administrators_and_validated(t: &TestDb) {
                 ("step_due_days", "5"),
                 ("due_soon_days", "3"),
                 ("comprehension_days", "7"),
+                ("complaint_first_report_hours", "12"),
             ],
         )
         .await;

@@ -1,0 +1,1314 @@
+//! Incidents and complaints (M8): anyone reports; the committee triages and
+//! appoints the 実行責任者, who keeps the timeline (INC-4.2, 4.3); recovery
+//! deadlines come from the systems' priorities (INC-4.1(4)); the incident
+//! closes only with the recurrence-prevention plan published to everyone,
+//! the lessons recorded and, when required, the board told (INC-4.4).
+//! Customer complaints are first reported to the committee within 12 hours
+//! (HR-4.2.7).
+
+use std::collections::HashSet;
+
+use mamori_domain::Role;
+use mamori_domain::documents::{Audience, Confidentiality, RecordKind, Tier, VersionState};
+use mamori_domain::incidents::{
+    self as rules, CloseCheck, EntryKind, Kind, RecoveryPriority, RecoveryStatus, State,
+};
+use mamori_domain::org::{FieldError, Lang, Person, required_multiline, required_text};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::access::Actor;
+use crate::checklists::Upload;
+use crate::error::{AppError, AppResult, Errors};
+use crate::ports::{
+    Complaint, ComplaintUpdate, DocVersion, Document, Incident, IncidentEntry, Notice, SystemRecord,
+};
+use crate::{App, DraftExt};
+
+/// A report as entered: only what happened is required.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ReportInput {
+    /// leak, unauthorised_access, malware, dos, lost_device, failure, asset_threat, other
+    #[serde(default)]
+    pub kind: String,
+    /// What happened.
+    pub description: String,
+    /// When it happened or was noticed, `YYYY-MM-DDTHH:MM` (Japan time); default now.
+    #[serde(default)]
+    pub occurred_at: String,
+    #[serde(default)]
+    pub location: String,
+    /// Systems involved (ids from the recovery-priority register).
+    #[serde(default)]
+    pub systems: Vec<Uuid>,
+}
+
+/// The committee's triage.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct TriageInput {
+    pub version: i64,
+    pub kind: String,
+    #[serde(default)]
+    pub title: String,
+    pub confirmed: bool,
+    #[serde(default)]
+    pub systems: Vec<Uuid>,
+    /// 実行責任者.
+    pub lead_id: Option<Uuid>,
+    /// The prepared procedure that applies; empty: none (the committee appoints ad hoc).
+    #[serde(default)]
+    pub procedure_name: String,
+    #[serde(default)]
+    pub board_victim: bool,
+    #[serde(default)]
+    pub board_perpetrator: bool,
+}
+
+/// A system as entered in the register.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SystemInput {
+    pub name: String,
+    pub business: String,
+    /// 0–3
+    pub priority: String,
+    /// YYYY-MM-DD; default today.
+    #[serde(default)]
+    pub decided_on: String,
+}
+
+/// A timeline line with its author's name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntryView {
+    pub entry: IncidentEntry,
+    pub author: String,
+}
+
+/// Everything an incident's page shows to the viewer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IncidentView {
+    pub incident: Incident,
+    pub reporter: String,
+    pub lead: Option<String>,
+    pub systems: Vec<SystemRecord>,
+    pub recovery: RecoveryStatus,
+    /// Empty for a reporter who is not a responder: they see the progress only.
+    pub entries: Vec<EntryView>,
+    pub attachments: Vec<crate::ports::Attachment>,
+    /// What is still missing before it may close.
+    pub blockers: Vec<String>,
+    /// The viewer is one of the committee, the 事務局 or the 実行責任者.
+    pub can_respond: bool,
+    /// The viewer may triage (committee, 事務局).
+    pub can_triage: bool,
+    pub board_required: bool,
+}
+
+/// A complaint as logged.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ComplaintInput {
+    pub customer: String,
+    pub content: String,
+    /// `YYYY-MM-DDTHH:MM` (Japan time); default now.
+    #[serde(default)]
+    pub received_at: String,
+    #[serde(default)]
+    pub leak: bool,
+}
+
+/// A report to the committee about a complaint: the first, then updates;
+/// the position and the stakeholder notice when settled; closing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ComplaintReport {
+    pub version: i64,
+    pub body: String,
+    #[serde(default)]
+    pub position: String,
+    /// YYYY-MM-DD
+    #[serde(default)]
+    pub stakeholders_notified_on: String,
+    #[serde(default)]
+    pub close: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ComplaintView {
+    pub complaint: Complaint,
+    pub manager: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_report_due: OffsetDateTime,
+    pub first_report_late: bool,
+    pub updates: Vec<ComplaintUpdate>,
+}
+
+/// Counts and times the viewer's role allows (no details of any incident).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct IncidentStats {
+    pub by_month: Vec<MonthCount>,
+    pub total: usize,
+    pub open: usize,
+    /// Average hours from occurrence to the report.
+    pub avg_hours_to_report: Option<f64>,
+    /// Recovered within the deadline / with a deadline and recovered.
+    pub recovered_in_time: usize,
+    pub recovered_with_deadline: usize,
+    pub complaints: usize,
+    pub complaints_first_report_late: usize,
+}
+
+/// Incidents of one category in one month.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthCount {
+    /// YYYY-MM (Japan time, by occurrence)
+    pub month: String,
+    /// breach, failure, threat or unknown
+    pub category: String,
+    pub count: usize,
+}
+
+/// The committee and the 事務局 receive and triage reports.
+const RESPONDERS: &[Role] = &[
+    Role::CommitteeChair,
+    Role::CommitteeViceChair,
+    Role::CommitteeMember,
+    Role::Secretariat,
+];
+
+fn triages(actor: &Actor) -> bool {
+    RESPONDERS.iter().any(|r| actor.has_role(*r))
+}
+
+fn responds(actor: &Actor, i: &Incident) -> bool {
+    triages(actor) || i.lead_id == Some(actor.id())
+}
+
+fn handles_complaints(actor: &Actor) -> bool {
+    actor.has_role(Role::CustomerInfoManager) || triages(actor)
+}
+
+/// `YYYY-MM-DDTHH:MM` (or with seconds) in Japan time; empty → None.
+pub fn parse_local_time(
+    field: &'static str,
+    s: &str,
+) -> Result<Option<OffsetDateTime>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let fmt_s = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(s, &fmt)
+        .or_else(|_| time::PrimitiveDateTime::parse(s, &fmt_s))
+        .map(|t| Some(t.assume_offset(crate::ORG_OFFSET)))
+        .map_err(|_| FieldError::new(field, "invalid_datetime"))
+}
+
+struct Texts;
+
+impl Texts {
+    fn reported(lang: Lang, i: &Incident, kind: &str) -> (String, String) {
+        match lang {
+            Lang::Ja => (
+                format!("【インシデント報告】{{ref}} {}", i.title),
+                format!(
+                    "{kind}の報告がありました。直ちに確認してください。\n{}",
+                    i.description
+                ),
+            ),
+            Lang::En => (
+                format!("[Incident] {{ref}} {}", i.title),
+                format!(
+                    "A {kind} was reported. Please look at it now.\n{}",
+                    i.description
+                ),
+            ),
+        }
+    }
+    fn lead(lang: Lang, i: &Incident) -> (String, String) {
+        match lang {
+            Lang::Ja => (
+                format!("【実行責任者に任命】{} {}", i.ref_no, i.title),
+                "あなたはこのインシデントの実行責任者に任命されました。情報を一元的に管理し、対応を記録してください（INC-4.2）。".into(),
+            ),
+            Lang::En => (
+                format!("[Response lead] {} {}", i.ref_no, i.title),
+                "You lead the response to this incident: keep its information in one place and record the response (INC-4.2).".into(),
+            ),
+        }
+    }
+    fn recovery(lang: Lang, i: &Incident, status: RecoveryStatus) -> (String, String) {
+        let overdue = status == RecoveryStatus::Overdue;
+        match lang {
+            Lang::Ja => (
+                format!(
+                    "【{}】{} 復旧期限",
+                    if overdue {
+                        "期限超過"
+                    } else {
+                        "期限間近"
+                    },
+                    i.ref_no
+                ),
+                format!(
+                    "{} の復旧期限（復旧優先度による）{}。",
+                    i.title,
+                    if overdue {
+                        "を過ぎています"
+                    } else {
+                        "が迫っています"
+                    }
+                ),
+            ),
+            Lang::En => (
+                format!(
+                    "[{}] {} recovery deadline",
+                    if overdue { "Overdue" } else { "Due soon" },
+                    i.ref_no
+                ),
+                format!(
+                    "The recovery deadline of {} (from its systems' recovery priority) {}.",
+                    i.title,
+                    if overdue { "has passed" } else { "is near" }
+                ),
+            ),
+        }
+    }
+    fn complaint(lang: Lang, c: &Complaint, first: bool, body: &str) -> (String, String) {
+        match lang {
+            Lang::Ja => (
+                format!(
+                    "【クレーム{}】{} {}",
+                    if first { "第一報" } else { "続報" },
+                    c.ref_no,
+                    c.customer
+                ),
+                body.to_string(),
+            ),
+            Lang::En => (
+                format!(
+                    "[Complaint {}] {} {}",
+                    if first { "first report" } else { "update" },
+                    c.ref_no,
+                    c.customer
+                ),
+                body.to_string(),
+            ),
+        }
+    }
+    fn complaint_late(lang: Lang, c: &Complaint) -> (String, String) {
+        match lang {
+            Lang::Ja => (
+                format!("【期限超過】{} クレームの第一報", c.ref_no),
+                format!(
+                    "{} からのクレームの委員会への第一報が受付から12時間を過ぎても届いていません（HR-4.2.7(3)）。",
+                    c.customer
+                ),
+            ),
+            Lang::En => (
+                format!("[Overdue] {} first report of a complaint", c.ref_no),
+                format!(
+                    "The first report to the committee of the complaint from {} is overdue (HR-4.2.7(3)).",
+                    c.customer
+                ),
+            ),
+        }
+    }
+}
+
+impl App {
+    /// Everyone the committee side: chair, vice-chair, members, 事務局 (each once).
+    async fn responders(&self) -> AppResult<Vec<Person>> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for role in RESPONDERS {
+            for p in self.holders(*role, None).await? {
+                if seen.insert(p.id) {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reports an incident; never blocked by missing details (INC-4.2).
+    pub async fn report_incident(
+        &self,
+        actor: &Actor,
+        input: &ReportInput,
+        files: &[Upload],
+    ) -> AppResult<Incident> {
+        let mut e = Errors::default();
+        let description = e.take(required_multiline("description", &input.description, 8000));
+        let kind = match input.kind.trim() {
+            "" => Some(Kind::Other),
+            k => e.take(Kind::parse(k).ok_or(FieldError::new("kind", "invalid"))),
+        };
+        let now = self.now();
+        let occurred = e
+            .take(parse_local_time("occurred_at", &input.occurred_at))
+            .flatten();
+        if occurred.is_some_and(|o| o > now + time::Duration::minutes(5)) {
+            e.push("occurred_at", "in_the_future");
+        }
+        let location = input.location.trim();
+        if location.chars().count() > 300 || location.chars().any(char::is_control) {
+            e.push("location", "invalid");
+        }
+        let known: HashSet<Uuid> = self.store.systems().await?.iter().map(|s| s.id).collect();
+        if input.systems.iter().any(|s| !known.contains(s)) {
+            e.push("systems", "invalid");
+        }
+        e.done()?;
+        let (Some(description), Some(kind)) = (description, kind) else {
+            return Err(AppError::field("description", "required"));
+        };
+        let mut attachments = Vec::new();
+        for f in files.iter().filter(|f| !f.bytes.is_empty()) {
+            attachments.push(self.store_attachment(actor, f).await?.id);
+        }
+        let title: String = description
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(60)
+            .collect();
+        let occurred_at = occurred.unwrap_or(now);
+        let priorities = self.priorities_of(&input.systems).await?;
+        let i = Incident {
+            id: Uuid::now_v7(),
+            ref_no: String::new(),
+            reporter_id: actor.id(),
+            kind,
+            state: State::Reported,
+            title,
+            description,
+            location: location.to_string(),
+            occurred_at,
+            reported_at: now,
+            confirmed: false,
+            lead_id: None,
+            procedure_name: None,
+            recovery_due_at: rules::recovery_due(occurred_at, &priorities),
+            recovered_at: None,
+            board_victim: false,
+            board_perpetrator: false,
+            board_reported_on: None,
+            plan_technical: None,
+            plan_organisational: None,
+            plan_document_id: None,
+            lessons: None,
+            closed_at: None,
+            version: 1,
+        };
+        let mut notices = Vec::new();
+        for p in self.responders().await? {
+            let kind_name = kind_name(p.language, kind);
+            notices.push(
+                self.notice_for(
+                    &p,
+                    format!("inc:{}:reported:{}", i.id, p.id),
+                    "incident_reported",
+                    Texts::reported(p.language, &i, &kind_name),
+                    self.link(&format!("/incidents/{}", i.id)),
+                )
+                .await?,
+            );
+        }
+        let audit = self
+            .draft(
+                Some(actor),
+                "incident.report",
+                "incident",
+                Some(i.id.to_string()),
+            )
+            .after(&i);
+        Ok(self
+            .store
+            .insert_incident(&i, &input.systems, &attachments, &notices, audit)
+            .await?)
+    }
+
+    async fn priorities_of(&self, systems: &[Uuid]) -> AppResult<Vec<RecoveryPriority>> {
+        Ok(self
+            .store
+            .systems()
+            .await?
+            .into_iter()
+            .filter(|s| systems.contains(&s.id))
+            .filter_map(|s| u8::try_from(s.priority).ok().map(RecoveryPriority))
+            .collect())
+    }
+
+    /// The incidents the actor may see: all for the committee side; their
+    /// own reports and those they lead for everyone else.
+    pub async fn incidents(&self, actor: &Actor) -> AppResult<Vec<Incident>> {
+        let all = self.store.incidents(None).await?;
+        if triages(actor) {
+            return Ok(all);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|i| i.reporter_id == actor.id() || i.lead_id == Some(actor.id()))
+            .collect())
+    }
+
+    async fn visible_incident(&self, actor: &Actor, id: Uuid) -> AppResult<Incident> {
+        let i = self.store.incident(id).await?;
+        if responds(actor, &i) || i.reporter_id == actor.id() {
+            Ok(i)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    pub(crate) async fn sees_incident_attachment(
+        &self,
+        actor: &Actor,
+        attachment_id: Uuid,
+    ) -> AppResult<bool> {
+        Ok(
+            match self.store.incident_of_attachment(attachment_id).await? {
+                Some(iid) => self.visible_incident(actor, iid).await.is_ok(),
+                None => false,
+            },
+        )
+    }
+
+    pub async fn incident_view(&self, actor: &Actor, id: Uuid) -> AppResult<IncidentView> {
+        let i = self.visible_incident(actor, id).await?;
+        let can_respond = responds(actor, &i);
+        let system_ids = self.store.incident_systems(id).await?;
+        let systems: Vec<SystemRecord> = self
+            .store
+            .systems()
+            .await?
+            .into_iter()
+            .filter(|s| system_ids.contains(&s.id))
+            .collect();
+        let name = |p: AppResult<Person>| p.map(|p| p.name).unwrap_or_default();
+        let reporter = name(self.store.person(i.reporter_id).await.map_err(Into::into));
+        let lead = match i.lead_id {
+            Some(l) => Some(name(self.store.person(l).await.map_err(Into::into))),
+            None => None,
+        };
+        let mut entries = Vec::new();
+        let mut attachments = Vec::new();
+        if can_respond {
+            for e in self.store.incident_entries(id).await? {
+                let author = name(self.store.person(e.author_id).await.map_err(Into::into));
+                entries.push(EntryView { entry: e, author });
+            }
+        }
+        if can_respond || i.reporter_id == actor.id() {
+            for a in self.store.incident_attachments(id).await? {
+                attachments.push(self.store.attachment(a).await?.0);
+            }
+        }
+        let blockers = rules::close_blockers(&self.close_check(&i).await?)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        Ok(IncidentView {
+            recovery: rules::recovery_status(
+                i.occurred_at,
+                i.recovery_due_at,
+                i.recovered_at,
+                self.now(),
+            ),
+            board_required: i.board_victim || i.board_perpetrator,
+            reporter,
+            lead,
+            systems,
+            entries,
+            attachments,
+            blockers,
+            can_triage: triages(actor),
+            can_respond,
+            incident: i,
+        })
+    }
+
+    async fn close_check(&self, i: &Incident) -> AppResult<CloseCheck> {
+        Ok(CloseCheck {
+            recovered: i.recovered_at.is_some(),
+            plan_written: i.plan_technical.is_some() && i.plan_organisational.is_some(),
+            plan_published: i.plan_document_id.is_some(),
+            lessons_recorded: i.lessons.is_some(),
+            board_required: i.board_victim || i.board_perpetrator,
+            board_reported: i.board_reported_on.is_some(),
+        })
+    }
+
+    /// Loads an incident the actor may change, at the version they read.
+    async fn changeable(&self, actor: &Actor, id: Uuid, version: i64) -> AppResult<Incident> {
+        let i = self.visible_incident(actor, id).await?;
+        if !responds(actor, &i) {
+            return Err(AppError::Forbidden);
+        }
+        if i.version != version {
+            return Err(AppError::Conflict("stale_version"));
+        }
+        if i.state == State::Closed {
+            return Err(AppError::Conflict("incident_closed"));
+        }
+        Ok(i)
+    }
+
+    fn entry(&self, actor: &Actor, i: &Incident, kind: EntryKind, body: String) -> IncidentEntry {
+        IncidentEntry {
+            id: Uuid::now_v7(),
+            incident_id: i.id,
+            at: self.now(),
+            author_id: actor.id(),
+            kind,
+            body,
+            corrects_id: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn save_incident(
+        &self,
+        actor: &Actor,
+        before: &Incident,
+        mut i: Incident,
+        systems: Option<&[Uuid]>,
+        entries: &[IncidentEntry],
+        notices: &[Notice],
+        action: &str,
+    ) -> AppResult<Incident> {
+        i.version += 1;
+        let audit = self
+            .draft(Some(actor), action, "incident", Some(i.id.to_string()))
+            .before(before)
+            .after(&i)
+            .detail(i.ref_no.clone());
+        self.store
+            .update_incident(&i, systems, entries, notices, audit)
+            .await?;
+        Ok(i)
+    }
+
+    /// Triage by the committee side: kind, confirmed or suspected, the
+    /// systems (and so the recovery deadline), the 実行責任者 and the
+    /// procedure that applies, and whether the board must be told.
+    pub async fn triage_incident(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        t: &TriageInput,
+    ) -> AppResult<Incident> {
+        if !triages(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let before = self.changeable(actor, id, t.version).await?;
+        let mut e = Errors::default();
+        let kind = e.take(Kind::parse(&t.kind).ok_or(FieldError::new("kind", "invalid")));
+        let title = match t.title.trim() {
+            "" => Some(before.title.clone()),
+            x => e.take(required_text("title", x, 200)),
+        };
+        let lead = match t.lead_id {
+            Some(l) => match self.store.person(l).await {
+                Ok(p) if !p.has_left(self.today()) => Some(p),
+                _ => {
+                    e.push("lead_id", "unknown_person");
+                    None
+                }
+            },
+            None => {
+                e.push("lead_id", "required");
+                None
+            }
+        };
+        let known: HashSet<Uuid> = self.store.systems().await?.iter().map(|s| s.id).collect();
+        if t.systems.iter().any(|s| !known.contains(s)) {
+            e.push("systems", "invalid");
+        }
+        e.done()?;
+        let (Some(kind), Some(title), Some(lead)) = (kind, title, lead) else {
+            return Err(AppError::field("lead_id", "required"));
+        };
+        let mut i = before.clone();
+        i.kind = kind;
+        i.title = title;
+        i.confirmed = t.confirmed;
+        i.procedure_name = Some(t.procedure_name.trim().to_string()).filter(|p| !p.is_empty());
+        i.board_victim = t.board_victim;
+        i.board_perpetrator = t.board_perpetrator;
+        i.recovery_due_at =
+            rules::recovery_due(i.occurred_at, &self.priorities_of(&t.systems).await?);
+        if i.state == State::Reported {
+            i.state = State::Responding;
+        }
+        let mut notices = Vec::new();
+        if before.lead_id != Some(lead.id) {
+            notices.push(
+                self.notice_for(
+                    &lead,
+                    format!("inc:{}:lead:{}", i.id, lead.id),
+                    "incident_lead",
+                    Texts::lead(lead.language, &i),
+                    self.link(&format!("/incidents/{}", i.id)),
+                )
+                .await?,
+            );
+        }
+        i.lead_id = Some(lead.id);
+        let note = format!(
+            "トリアージ: {} / {} / 実行責任者 {}{}",
+            i.kind.id(),
+            if i.confirmed { "確定" } else { "疑い" },
+            lead.name,
+            match &i.procedure_name {
+                Some(p) => format!(" / 対応手順 {p}"),
+                None => " / 該当手順なし（委員会が任命）".into(),
+            }
+        );
+        let entry = self.entry(actor, &i, EntryKind::Note, note);
+        self.save_incident(
+            actor,
+            &before,
+            i,
+            Some(&t.systems),
+            &[entry],
+            &notices,
+            "incident.triage",
+        )
+        .await
+    }
+
+    /// Adds a line to the timeline (a correction names the line it corrects).
+    pub async fn add_incident_entry(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        kind: &str,
+        body: &str,
+        corrects: Option<Uuid>,
+    ) -> AppResult<Incident> {
+        let current = self.store.incident(id).await?;
+        let before = self.changeable(actor, id, current.version).await?;
+        let mut e = Errors::default();
+        let kind = e.take(EntryKind::parse(kind).ok_or(FieldError::new("kind", "invalid")));
+        let body = e.take(required_multiline("body", body, 8000));
+        if kind == Some(EntryKind::Correction) {
+            let entries = self.store.incident_entries(id).await?;
+            if !corrects.is_some_and(|c| entries.iter().any(|x| x.id == c)) {
+                e.push("corrects_id", "required");
+            }
+        }
+        e.done()?;
+        let (Some(kind), Some(body)) = (kind, body) else {
+            return Err(AppError::field("body", "required"));
+        };
+        let mut entry = self.entry(actor, &before, kind, body);
+        entry.corrects_id = corrects.filter(|_| kind == EntryKind::Correction);
+        self.save_incident(
+            actor,
+            &before,
+            before.clone(),
+            None,
+            &[entry],
+            &[],
+            "incident.entry",
+        )
+        .await
+    }
+
+    /// Business is back (INC-4.3): the recovery time is recorded.
+    pub async fn record_recovery(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        note: &str,
+    ) -> AppResult<Incident> {
+        let before = self.changeable(actor, id, version).await?;
+        if before.lead_id.is_none() {
+            return Err(AppError::Conflict("not_triaged"));
+        }
+        let note = required_multiline("body", note, 8000)?;
+        let mut i = before.clone();
+        i.recovered_at = Some(self.now());
+        i.state = State::Recovered;
+        let entry = self.entry(actor, &i, EntryKind::Recovery, note);
+        self.save_incident(actor, &before, i, None, &[entry], &[], "incident.recovered")
+            .await
+    }
+
+    /// The recurrence-prevention plan, technical and organisational (INC-4.4(1)).
+    pub async fn write_prevention_plan(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        technical: &str,
+        organisational: &str,
+    ) -> AppResult<Incident> {
+        let before = self.changeable(actor, id, version).await?;
+        if before.recovered_at.is_none() {
+            return Err(AppError::Conflict("not_recovered"));
+        }
+        if before.plan_document_id.is_some() {
+            return Err(AppError::Conflict("already_published"));
+        }
+        let mut e = Errors::default();
+        let technical = e.take(required_multiline("plan_technical", technical, 8000));
+        let organisational = e.take(required_multiline(
+            "plan_organisational",
+            organisational,
+            8000,
+        ));
+        e.done()?;
+        let mut i = before.clone();
+        i.plan_technical = technical;
+        i.plan_organisational = organisational;
+        self.save_incident(actor, &before, i, None, &[], &[], "incident.plan")
+            .await
+    }
+
+    /// Publishes the plan to all employees through the document library
+    /// (INC-4.4(3)): a record in force, everyone notified to read it.
+    pub async fn publish_prevention_plan(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+    ) -> AppResult<Incident> {
+        if !triages(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let before = self.changeable(actor, id, version).await?;
+        let (Some(tech), Some(org)) = (&before.plan_technical, &before.plan_organisational) else {
+            return Err(AppError::Conflict("no_prevention_plan"));
+        };
+        if before.plan_document_id.is_some() {
+            return Err(AppError::Conflict("already_published"));
+        }
+        let now = self.now();
+        let system = crate::auth::system_actor(self.today());
+        let owner = if actor.id().is_nil() {
+            self.holders(Role::Secretariat, None)
+                .await?
+                .first()
+                .map(|p| p.id)
+                .ok_or(AppError::Conflict("no_secretariat"))?
+        } else {
+            actor.id()
+        };
+        let d = Document {
+            id: Uuid::now_v7(),
+            ref_no: String::new(),
+            code: None,
+            title: format!("再発防止計画 {} {}", before.ref_no, before.title),
+            tier: Tier::Record,
+            record_kind: Some(RecordKind::IncidentCorrective),
+            parent_id: None,
+            owner_id: owner,
+            confidentiality: Confidentiality::Internal,
+            audience: Audience {
+                everyone: true,
+                ..Audience::default()
+            },
+            review_duty_id: None,
+            disposed_at: None,
+            disposal_reason: None,
+            disposal_method: None,
+            disposal_request_id: None,
+            version: 1,
+            created_at: now,
+        };
+        let body = format!(
+            "## 再発防止計画（{}）\n\n{}\n\n## 技術的対策\n\n{tech}\n\n## 組織的対策\n\n{org}\n",
+            before.ref_no, before.title
+        );
+        let v = DocVersion {
+            id: Uuid::now_v7(),
+            document_id: d.id,
+            number: 1,
+            body,
+            change_summary: format!("{} の再発防止計画", before.ref_no),
+            state: VersionState::Current,
+            author_id: owner,
+            request_id: None,
+            effective_on: Some(self.today()),
+            approved_on: Some(self.today()),
+            published_at: Some(now),
+            quiz: None,
+            imported: false,
+            version: 1,
+            created_at: now,
+        };
+        let audit = self
+            .draft(Some(actor), "document.create", "document", None)
+            .after(&d)
+            .detail(format!("{} prevention plan", before.ref_no));
+        let d = self.store.insert_document(&d, Some(&v), audit).await?;
+        self.distribute(&system, v.id).await?;
+        let mut i = before.clone();
+        i.plan_document_id = Some(d.id);
+        let entry = self.entry(
+            actor,
+            &i,
+            EntryKind::Note,
+            format!("再発防止計画を全従業員に周知（{}）", d.ref_no),
+        );
+        self.save_incident(
+            actor,
+            &before,
+            i,
+            None,
+            &[entry],
+            &[],
+            "incident.plan_published",
+        )
+        .await
+    }
+
+    /// Lessons for the procedures (INC-4.4(4)) and the board report (INC-4.4(2)).
+    pub async fn record_lessons(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        lessons: &str,
+        board_reported_on: &str,
+    ) -> AppResult<Incident> {
+        let before = self.changeable(actor, id, version).await?;
+        let mut e = Errors::default();
+        let lessons = match lessons.trim() {
+            "" => before.lessons.clone(),
+            l => e.take(required_multiline("lessons", l, 8000)),
+        };
+        let board = e
+            .take(crate::org::parse_date(
+                "board_reported_on",
+                Some(board_reported_on),
+            ))
+            .flatten();
+        if board.is_some_and(|b| b > self.today()) {
+            e.push("board_reported_on", "in_the_future");
+        }
+        e.done()?;
+        let mut i = before.clone();
+        i.lessons = lessons;
+        if board.is_some() {
+            i.board_reported_on = board;
+        }
+        self.save_incident(actor, &before, i, None, &[], &[], "incident.lessons")
+            .await
+    }
+
+    /// Closes an incident when INC-4.4 is satisfied.
+    pub async fn close_incident(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+    ) -> AppResult<Incident> {
+        if !triages(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let before = self.changeable(actor, id, version).await?;
+        let blockers = rules::close_blockers(&self.close_check(&before).await?);
+        if !blockers.is_empty() {
+            return Err(AppError::Invalid(
+                blockers
+                    .into_iter()
+                    .map(|b| FieldError::new("close", b))
+                    .collect(),
+            ));
+        }
+        let mut i = before.clone();
+        i.state = State::Closed;
+        i.closed_at = Some(self.now());
+        let entry = self.entry(actor, &i, EntryKind::Note, "クローズ".into());
+        self.save_incident(actor, &before, i, None, &[entry], &[], "incident.close")
+            .await
+    }
+
+    /// The recovery-priority register (INC-4.1(4)); read by everyone who
+    /// reports, kept by the 事務局.
+    pub async fn systems(&self, _actor: &Actor) -> AppResult<Vec<SystemRecord>> {
+        Ok(self.store.systems().await?)
+    }
+
+    pub async fn save_system(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        version: i64,
+        input: &SystemInput,
+    ) -> AppResult<SystemRecord> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let mut e = Errors::default();
+        let name = e.take(required_text("name", &input.name, 200));
+        let business = e.take(required_text("business", &input.business, 500));
+        let priority = e.take(
+            RecoveryPriority::parse(&input.priority)
+                .ok_or(FieldError::new("priority", "out_of_range")),
+        );
+        let decided = e
+            .take(crate::org::parse_date(
+                "decided_on",
+                Some(&input.decided_on),
+            ))
+            .flatten()
+            .unwrap_or_else(|| self.today());
+        e.done()?;
+        let (Some(name), Some(business), Some(priority)) = (name, business, priority) else {
+            return Err(AppError::field("name", "required"));
+        };
+        let s = SystemRecord {
+            id: id.unwrap_or_else(Uuid::now_v7),
+            name,
+            business,
+            priority: i64::from(priority.0),
+            decided_on: decided,
+            version: if id.is_some() { version + 1 } else { 1 },
+        };
+        let audit = self
+            .draft(Some(actor), "system.save", "system", Some(s.id.to_string()))
+            .after(&s)
+            .detail(format!("{}: priority {}", s.name, s.priority));
+        self.store.save_system(&s, audit).await?;
+        Ok(s)
+    }
+
+    /// Logs a customer complaint (HR-4.2.7(1)).
+    pub async fn log_complaint(
+        &self,
+        actor: &Actor,
+        input: &ComplaintInput,
+    ) -> AppResult<Complaint> {
+        if !handles_complaints(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let mut e = Errors::default();
+        let customer = e.take(required_text("customer", &input.customer, 300));
+        let content = e.take(required_multiline("content", &input.content, 8000));
+        let received = e
+            .take(parse_local_time("received_at", &input.received_at))
+            .flatten();
+        let now = self.now();
+        if received.is_some_and(|r| r > now + time::Duration::minutes(5)) {
+            e.push("received_at", "in_the_future");
+        }
+        e.done()?;
+        let (Some(customer), Some(content)) = (customer, content) else {
+            return Err(AppError::field("customer", "required"));
+        };
+        let c = Complaint {
+            id: Uuid::now_v7(),
+            ref_no: String::new(),
+            customer,
+            content,
+            received_at: received.unwrap_or(now),
+            manager_id: actor.id(),
+            first_report_at: None,
+            leak: input.leak,
+            position: None,
+            stakeholders_notified_on: None,
+            closed_at: None,
+            version: 1,
+        };
+        let audit = self
+            .draft(
+                Some(actor),
+                "complaint.log",
+                "complaint",
+                Some(c.id.to_string()),
+            )
+            .after(&c);
+        Ok(self.store.insert_complaint(&c, audit).await?)
+    }
+
+    pub async fn complaints(&self, actor: &Actor) -> AppResult<Vec<ComplaintView>> {
+        if !handles_complaints(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let mut out = Vec::new();
+        for c in self.store.complaints().await? {
+            out.push(self.complaint_view_of(c, false).await?);
+        }
+        Ok(out)
+    }
+
+    async fn complaint_view_of(
+        &self,
+        c: Complaint,
+        with_updates: bool,
+    ) -> AppResult<ComplaintView> {
+        let hours = self.alert_settings().await?.complaint_first_report_hours;
+        Ok(ComplaintView {
+            manager: self
+                .store
+                .person(c.manager_id)
+                .await
+                .map(|p| p.name)
+                .unwrap_or_default(),
+            first_report_due: rules::first_report_due(c.received_at, hours),
+            first_report_late: rules::first_report_late(
+                c.received_at,
+                c.first_report_at,
+                self.now(),
+                hours,
+            ),
+            updates: if with_updates {
+                self.store.complaint_updates(c.id).await?
+            } else {
+                vec![]
+            },
+            complaint: c,
+        })
+    }
+
+    pub async fn complaint_view(&self, actor: &Actor, id: Uuid) -> AppResult<ComplaintView> {
+        if !handles_complaints(actor) {
+            return Err(AppError::NotFound);
+        }
+        let c = self.store.complaint(id).await?;
+        self.complaint_view_of(c, true).await
+    }
+
+    /// Reports to the committee: the first report (HR-4.2.7(3)), then progress.
+    pub async fn report_complaint(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: &ComplaintReport,
+    ) -> AppResult<Complaint> {
+        let ComplaintReport {
+            version,
+            body,
+            position,
+            stakeholders_notified_on,
+            close,
+        } = input;
+        let (version, close) = (*version, *close);
+        if !handles_complaints(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let before = self.store.complaint(id).await?;
+        if before.version != version {
+            return Err(AppError::Conflict("stale_version"));
+        }
+        if before.closed_at.is_some() {
+            return Err(AppError::Conflict("complaint_closed"));
+        }
+        let mut e = Errors::default();
+        let body = e.take(required_multiline("body", body, 8000));
+        let notified = e
+            .take(crate::org::parse_date(
+                "stakeholders_notified_on",
+                Some(stakeholders_notified_on),
+            ))
+            .flatten();
+        e.done()?;
+        let body = body.unwrap_or_default();
+        let now = self.now();
+        let mut c = before.clone();
+        let first = c.first_report_at.is_none();
+        if first {
+            c.first_report_at = Some(now);
+        }
+        if let Some(p) = Some(position.trim()).filter(|p| !p.is_empty()) {
+            c.position = Some(p.to_string());
+        }
+        if notified.is_some() {
+            c.stakeholders_notified_on = notified;
+        }
+        if close {
+            if c.leak && (c.position.is_none() || c.stakeholders_notified_on.is_none()) {
+                return Err(AppError::field(
+                    "position",
+                    "leak_needs_position_and_notice",
+                ));
+            }
+            c.closed_at = Some(now);
+        }
+        c.version += 1;
+        let update = ComplaintUpdate {
+            id: Uuid::now_v7(),
+            complaint_id: c.id,
+            at: now,
+            author_id: actor.id(),
+            body: body.clone(),
+        };
+        let mut notices = Vec::new();
+        for p in self.responders().await? {
+            notices.push(
+                self.notice_for(
+                    &p,
+                    format!("cmp:{}:{}:{}", c.id, update.id, p.id),
+                    "complaint_report",
+                    Texts::complaint(p.language, &c, first, &body),
+                    self.link(&format!("/complaints/{}", c.id)),
+                )
+                .await?,
+            );
+        }
+        let audit = self
+            .draft(
+                Some(actor),
+                if first {
+                    "complaint.first_report"
+                } else {
+                    "complaint.update"
+                },
+                "complaint",
+                Some(c.id.to_string()),
+            )
+            .before(&before)
+            .after(&c)
+            .detail(c.ref_no.clone());
+        self.store
+            .update_complaint(&c, Some(&update), &notices, audit)
+            .await?;
+        Ok(c)
+    }
+
+    /// Recovery deadlines near or passed, and complaints whose first report
+    /// is late: each told once per stage (to the 実行責任者 and the chair; to
+    /// the 顧客情報管理責任者, the chair and the 事務局).
+    pub(crate) async fn incident_alerts(&self) -> AppResult<Vec<Notice>> {
+        let now = self.now();
+        let mut out = Vec::new();
+        let chairs = self.holders(Role::CommitteeChair, None).await?;
+        for i in self.store.incidents(None).await? {
+            if i.state == State::Closed {
+                continue;
+            }
+            let status =
+                rules::recovery_status(i.occurred_at, i.recovery_due_at, i.recovered_at, now);
+            if !matches!(status, RecoveryStatus::AtRisk | RecoveryStatus::Overdue) {
+                continue;
+            }
+            let mut to: Vec<Person> = chairs.clone();
+            if let Some(l) = i.lead_id
+                && let Ok(p) = self.store.person(l).await
+                && !to.iter().any(|x| x.id == p.id)
+            {
+                to.push(p);
+            }
+            let stage = serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            for p in to {
+                out.push(
+                    self.notice_for(
+                        &p,
+                        format!("inc:{}:recovery:{stage}:{}", i.id, p.id),
+                        "incident_recovery",
+                        Texts::recovery(p.language, &i, status),
+                        self.link(&format!("/incidents/{}", i.id)),
+                    )
+                    .await?,
+                );
+            }
+        }
+        let hours = self.alert_settings().await?.complaint_first_report_hours;
+        let secretariat = self.holders(Role::Secretariat, None).await?;
+        for c in self.store.complaints().await? {
+            if c.first_report_at.is_some()
+                || !rules::first_report_late(c.received_at, None, now, hours)
+            {
+                continue;
+            }
+            let mut to: Vec<Person> = chairs.iter().chain(secretariat.iter()).cloned().collect();
+            if let Ok(m) = self.store.person(c.manager_id).await {
+                to.push(m);
+            }
+            let mut seen = HashSet::new();
+            for p in to {
+                if seen.insert(p.id) {
+                    out.push(
+                        self.notice_for(
+                            &p,
+                            format!("cmp:{}:late:{}", c.id, p.id),
+                            "complaint_late",
+                            Texts::complaint_late(p.language, &c),
+                            self.link(&format!("/complaints/{}", c.id)),
+                        )
+                        .await?,
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts by category and month, time to report and to recovery against
+    /// the deadlines — no details, so everyone signed in may see them.
+    pub async fn incident_stats(&self, _actor: &Actor) -> AppResult<IncidentStats> {
+        let incidents = self.store.incidents(None).await?;
+        let mut s = IncidentStats {
+            total: incidents.len(),
+            ..IncidentStats::default()
+        };
+        let mut months: std::collections::BTreeMap<(String, String), usize> =
+            std::collections::BTreeMap::new();
+        let mut hours = Vec::new();
+        for i in &incidents {
+            let t = i.occurred_at.to_offset(crate::ORG_OFFSET);
+            let month = format!("{:04}-{:02}", t.year(), u8::from(t.month()));
+            *months
+                .entry((month, i.kind.category().id().to_string()))
+                .or_default() += 1;
+            if i.state != State::Closed {
+                s.open += 1;
+            }
+            hours.push((i.reported_at - i.occurred_at).as_seconds_f64() / 3600.0);
+            if let (Some(due), Some(rec)) = (i.recovery_due_at, i.recovered_at) {
+                s.recovered_with_deadline += 1;
+                if rec <= due {
+                    s.recovered_in_time += 1;
+                }
+            }
+        }
+        s.by_month = months
+            .into_iter()
+            .rev()
+            .map(|((month, category), count)| MonthCount {
+                month,
+                category,
+                count,
+            })
+            .collect();
+        if !hours.is_empty() {
+            let n = f64::from(u32::try_from(hours.len()).unwrap_or(u32::MAX));
+            s.avg_hours_to_report = Some(hours.iter().sum::<f64>() / n);
+        }
+        let setting = self.alert_settings().await?.complaint_first_report_hours;
+        let now = self.now();
+        let complaints = self.store.complaints().await?;
+        s.complaints = complaints.len();
+        s.complaints_first_report_late = complaints
+            .iter()
+            .filter(|c| rules::first_report_late(c.received_at, c.first_report_at, now, setting))
+            .count();
+        Ok(s)
+    }
+}
+
+fn kind_name(lang: Lang, k: Kind) -> String {
+    let ja = match k {
+        Kind::Leak => "情報漏えい",
+        Kind::UnauthorisedAccess => "不正アクセス",
+        Kind::Malware => "マルウェア感染",
+        Kind::Dos => "DoS 攻撃",
+        Kind::LostDevice => "端末・媒体の紛失・盗難",
+        Kind::Failure => "システムの故障・損壊",
+        Kind::AssetThreat => "情報資産への脅威",
+        Kind::Other => "インシデント",
+    };
+    match lang {
+        Lang::Ja => ja.to_string(),
+        Lang::En => k.id().replace('_', " "),
+    }
+}

@@ -1,0 +1,159 @@
+//! Incidents, the recovery-priority register and complaints over the API.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mamori_app::incidents::{
+    ComplaintInput, ComplaintView, IncidentStats, IncidentView, ReportInput, TriageInput,
+};
+use mamori_app::ports::{Complaint, Incident, SystemRecord};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{ApiCaller, ApiResultExt};
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list_incidents).post(report_incident))
+        .route("/incidents/stats", get(incident_stats))
+        .route("/incidents/{id}", get(get_incident))
+        .route("/incidents/{id}/triage", post(triage_incident))
+        .route("/incidents/{id}/entries", post(add_entry))
+        .route("/systems", get(list_systems))
+        .route("/complaints", get(list_complaints).post(log_complaint))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IncidentList {
+    pub items: Vec<Incident>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = IncidentList)))]
+pub async fn list_incidents(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<IncidentList>, ApiError> {
+    Ok(Json(IncidentList {
+        items: s.app.incidents(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), request_body = ReportInput,
+    responses((status = 201, body = Incident), (status = 422, body = crate::error::Problem)))]
+pub async fn report_incident(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<ReportInput>,
+) -> Result<(StatusCode, Json<Incident>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.report_incident(&c.actor, &input, &[]).await.api(&c)?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_incident(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<IncidentView>, ApiError> {
+    Ok(Json(s.app.incident_view(&c.actor, id).await.api(&c)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/triage", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = TriageInput,
+    responses((status = 200, body = Incident), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn triage_incident(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(t): Json<TriageInput>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(s.app.triage_incident(&c.actor, id, &t).await.api(&c)?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EntryInput {
+    /// note, analysis, containment, eradication, recovery, business_resumption, stakeholder_impact, correction
+    pub kind: String,
+    pub body: String,
+    /// For a correction: the entry it corrects.
+    #[serde(default)]
+    pub corrects_id: Option<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/entries", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = EntryInput,
+    responses((status = 200, body = Incident), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn add_entry(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(e): Json<EntryInput>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .add_incident_entry(&c.actor, id, &e.kind, &e.body, e.corrects_id)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/stats", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = IncidentStats)))]
+pub async fn incident_stats(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<IncidentStats>, ApiError> {
+    Ok(Json(s.app.incident_stats(&c.actor).await.api(&c)?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SystemList {
+    pub items: Vec<SystemRecord>,
+}
+
+#[utoipa::path(get, path = "/api/v1/systems", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = SystemList)))]
+pub async fn list_systems(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<SystemList>, ApiError> {
+    Ok(Json(SystemList {
+        items: s.app.systems(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ComplaintList {
+    pub items: Vec<ComplaintView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = ComplaintList), (status = 403, body = crate::error::Problem)))]
+pub async fn list_complaints(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<ComplaintList>, ApiError> {
+    Ok(Json(ComplaintList {
+        items: s.app.complaints(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "incidents", security(("bearer" = [])), request_body = ComplaintInput,
+    responses((status = 201, body = Complaint), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn log_complaint(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<ComplaintInput>,
+) -> Result<(StatusCode, Json<Complaint>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.log_complaint(&c.actor, &input).await.api(&c)?),
+    ))
+}

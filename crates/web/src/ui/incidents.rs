@@ -1,0 +1,725 @@
+//! Incidents (M8): the report anyone makes from a phone, the committee's
+//! triage and the 実行責任者's timeline, recovery, the recurrence-prevention
+//! plan and closing; the recovery-priority register; statistics; customer
+//! complaints and their reports to the committee.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use mamori_app::AppError;
+use mamori_app::checklists::Upload;
+use mamori_app::incidents::{
+    ComplaintInput, ComplaintReport, ComplaintView, IncidentStats, IncidentView, ReportInput,
+    SystemInput, TriageInput,
+};
+use mamori_app::ports::{Incident, SystemRecord};
+use mamori_domain::Role;
+use mamori_domain::incidents::{EntryKind, Kind};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{FormErrors, Ui, local_time, page, settle};
+use crate::AppState;
+use crate::error::{UiError, UiResultExt};
+use crate::session::Signed;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list))
+        .route("/incidents/new", get(report_form).post(report))
+        .route("/incidents/stats", get(stats))
+        .route("/incidents/systems", get(systems).post(save_system))
+        .route("/incidents/{id}", get(detail))
+        .route("/incidents/{id}/triage", post(triage))
+        .route("/incidents/{id}/entries", post(add_entry))
+        .route("/incidents/{id}/recovery", post(recovery))
+        .route("/incidents/{id}/plan", post(plan))
+        .route("/incidents/{id}/plan/publish", post(publish_plan))
+        .route("/incidents/{id}/lessons", post(lessons))
+        .route("/incidents/{id}/close", post(close))
+        .route("/complaints", get(complaints).post(log_complaint))
+        .route("/complaints/{id}", get(complaint).post(report_complaint))
+}
+
+fn kind_name(s: &Signed, k: Kind) -> String {
+    s.tr.t(&format!("incident-kind-{}", k.id()))
+}
+
+pub struct Row {
+    pub i: Incident,
+    pub kind: String,
+    pub state: String,
+    pub reported: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/list_page.html")]
+struct ListPage {
+    ui: Ui,
+    rows: Vec<Row>,
+    responder: bool,
+    complaints: bool,
+}
+
+fn is_responder(s: &Signed) -> bool {
+    let a = &s.s.actor;
+    [
+        Role::CommitteeChair,
+        Role::CommitteeViceChair,
+        Role::CommitteeMember,
+        Role::Secretariat,
+    ]
+    .iter()
+    .any(|r| a.has_role(*r))
+}
+
+async fn list(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    let rows = state
+        .app
+        .incidents(&s.s.actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .map(|i| Row {
+            kind: kind_name(&s, i.kind),
+            state: s.tr.t(&format!("incident-state-{}", i.state.id())),
+            reported: local_time(&i.reported_at),
+            i,
+        })
+        .collect();
+    Ok(page(&ListPage {
+        ui: Ui::for_signed(&s, &state),
+        rows,
+        responder: is_responder(&s),
+        complaints: is_responder(&s) || s.s.actor.has_role(Role::CustomerInfoManager),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "incidents/report_page.html")]
+struct ReportPage {
+    ui: Ui,
+    input: ReportInput,
+    kinds: Vec<(String, String)>,
+    systems: Vec<SystemRecord>,
+    errors: FormErrors,
+}
+
+async fn report_view(
+    state: &AppState,
+    s: &Signed,
+    input: ReportInput,
+    errors: FormErrors,
+) -> Result<ReportPage, UiError> {
+    Ok(ReportPage {
+        ui: Ui::for_signed(s, state),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.id().to_string(), kind_name(s, *k)))
+            .collect(),
+        systems: state.app.systems(&s.s.actor).await.ui(s.tr)?,
+        input,
+        errors,
+    })
+}
+
+async fn report_form(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &report_view(&state, &s, ReportInput::default(), FormErrors::default()).await?,
+    ))
+}
+
+async fn read_report(mut mp: Multipart) -> (ReportInput, Vec<Upload>) {
+    let mut input = ReportInput::default();
+    let mut files = Vec::new();
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "files" {
+            let filename = field.file_name().unwrap_or("evidence").to_string();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            if !bytes.is_empty() {
+                files.push(Upload {
+                    filename,
+                    content_type,
+                    bytes,
+                });
+            }
+            continue;
+        }
+        let text = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "kind" => input.kind = text,
+            "description" => input.description = text,
+            "occurred_at" => input.occurred_at = text,
+            "location" => input.location = text,
+            "systems" => {
+                if let Ok(id) = Uuid::parse_str(text.trim()) {
+                    input.systems.push(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    (input, files)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    s: Signed,
+    mp: Multipart,
+) -> Result<Response, UiError> {
+    let (input, files) = read_report(mp).await;
+    let r = state.app.report_incident(&s.s.actor, &input, &files).await;
+    settle(
+        r,
+        s.tr,
+        |i| format!("/incidents/{}", i.id),
+        |errors| report_view(&state, &s, input.clone(), errors),
+    )
+    .await
+}
+
+pub struct EntryRow {
+    pub at: String,
+    pub author: String,
+    pub kind: String,
+    pub body: String,
+    pub id: Uuid,
+    pub corrects: Option<Uuid>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/detail_page.html")]
+struct DetailPage {
+    ui: Ui,
+    v: IncidentView,
+    kind: String,
+    state: String,
+    occurred: String,
+    reported: String,
+    due: String,
+    recovery: String,
+    recovery_id: String,
+    entries: Vec<EntryRow>,
+    kinds: Vec<(String, String)>,
+    entry_kinds: Vec<(String, String)>,
+    systems: Vec<(SystemRecord, bool)>,
+    people: Vec<(Uuid, String)>,
+    blockers: Vec<String>,
+    first_steps: String,
+    errors: FormErrors,
+}
+
+async fn detail_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<DetailPage, UiError> {
+    let actor = &s.s.actor;
+    let v = state.app.incident_view(actor, id).await.ui(s.tr)?;
+    let i = &v.incident;
+    let recovery_id = serde_json::to_value(v.recovery)
+        .ok()
+        .and_then(|x| x.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let all_systems = state.app.systems(actor).await.ui(s.tr)?;
+    let people = if v.can_triage {
+        let today = state.app.today();
+        state
+            .app
+            .all_people(actor)
+            .await
+            .ui(s.tr)?
+            .into_iter()
+            .filter(|p| !p.has_left(today))
+            .map(|p| (p.id, p.name))
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(DetailPage {
+        ui: Ui::for_signed(s, state),
+        kind: kind_name(s, i.kind),
+        state: s.tr.t(&format!("incident-state-{}", i.state.id())),
+        occurred: local_time(&i.occurred_at),
+        reported: local_time(&i.reported_at),
+        due: i
+            .recovery_due_at
+            .as_ref()
+            .map(local_time)
+            .unwrap_or_default(),
+        recovery: s.tr.t(&format!("recovery-{recovery_id}")),
+        recovery_id,
+        entries: v
+            .entries
+            .iter()
+            .map(|e| EntryRow {
+                at: local_time(&e.entry.at),
+                author: e.author.clone(),
+                kind: s.tr.t(&format!("entry-kind-{}", e.entry.kind.id())),
+                body: e.entry.body.clone(),
+                id: e.entry.id,
+                corrects: e.entry.corrects_id,
+            })
+            .collect(),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.id().to_string(), kind_name(s, *k)))
+            .collect(),
+        entry_kinds: EntryKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.id().to_string(),
+                    s.tr.t(&format!("entry-kind-{}", k.id())),
+                )
+            })
+            .collect(),
+        systems: all_systems
+            .into_iter()
+            .map(|x| {
+                let on = v.systems.iter().any(|y| y.id == x.id);
+                (x, on)
+            })
+            .collect(),
+        people,
+        blockers: v.blockers.iter().map(|b| s.tr.error(b)).collect(),
+        first_steps: i
+            .kind
+            .first_steps()
+            .map(|k| s.tr.t(&format!("incident-first-steps-{k}")))
+            .unwrap_or_default(),
+        errors,
+        v,
+    })
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &detail_view(&state, &s, id, FormErrors::default()).await?,
+    ))
+}
+
+async fn triage(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let t = TriageInput {
+        version: one("version").parse().unwrap_or(0),
+        kind: one("kind"),
+        title: one("title"),
+        confirmed: one("confirmed") == "1",
+        systems: pairs
+            .iter()
+            .filter(|(k, _)| k == "systems")
+            .filter_map(|(_, v)| Uuid::parse_str(v).ok())
+            .collect(),
+        lead_id: Uuid::parse_str(&one("lead_id")).ok(),
+        procedure_name: one("procedure_name"),
+        board_victim: !one("board_victim").is_empty(),
+        board_perpetrator: !one("board_perpetrator").is_empty(),
+    };
+    let r = state.app.triage_incident(&s.s.actor, id, &t).await;
+    back(r, &state, &s, id).await
+}
+
+async fn back(
+    r: Result<Incident, AppError>,
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+) -> Result<Response, UiError> {
+    settle(
+        r,
+        s.tr,
+        |_| format!("/incidents/{id}"),
+        |errors| detail_view(state, s, id, errors),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct EntryForm {
+    kind: String,
+    body: String,
+    #[serde(default)]
+    corrects_id: String,
+}
+
+async fn add_entry(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<EntryForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .add_incident_entry(
+            &s.s.actor,
+            id,
+            &f.kind,
+            &f.body,
+            Uuid::parse_str(f.corrects_id.trim()).ok(),
+        )
+        .await;
+    back(r, &state, &s, id).await
+}
+
+#[derive(Deserialize)]
+struct VersionNote {
+    version: i64,
+    #[serde(default)]
+    body: String,
+}
+
+async fn recovery(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<VersionNote>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .record_recovery(&s.s.actor, id, f.version, &f.body)
+        .await;
+    back(r, &state, &s, id).await
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    version: i64,
+    plan_technical: String,
+    plan_organisational: String,
+}
+
+async fn plan(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<PlanForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .write_prevention_plan(
+            &s.s.actor,
+            id,
+            f.version,
+            &f.plan_technical,
+            &f.plan_organisational,
+        )
+        .await;
+    back(r, &state, &s, id).await
+}
+
+async fn publish_plan(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<VersionNote>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .publish_prevention_plan(&s.s.actor, id, f.version)
+        .await;
+    back(r, &state, &s, id).await
+}
+
+#[derive(Deserialize)]
+struct LessonsForm {
+    version: i64,
+    #[serde(default)]
+    lessons: String,
+    #[serde(default)]
+    board_reported_on: String,
+}
+
+async fn lessons(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<LessonsForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .record_lessons(&s.s.actor, id, f.version, &f.lessons, &f.board_reported_on)
+        .await;
+    back(r, &state, &s, id).await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<VersionNote>,
+) -> Result<Response, UiError> {
+    let r = state.app.close_incident(&s.s.actor, id, f.version).await;
+    back(r, &state, &s, id).await
+}
+
+#[derive(Template)]
+#[template(path = "incidents/systems_page.html")]
+struct SystemsPage {
+    ui: Ui,
+    systems: Vec<SystemRecord>,
+    secretariat: bool,
+    input: SystemInput,
+    errors: FormErrors,
+}
+
+async fn systems_view(
+    state: &AppState,
+    s: &Signed,
+    input: SystemInput,
+    errors: FormErrors,
+) -> Result<SystemsPage, UiError> {
+    Ok(SystemsPage {
+        ui: Ui::for_signed(s, state),
+        systems: state.app.systems(&s.s.actor).await.ui(s.tr)?,
+        secretariat: s.s.actor.has_role(Role::Secretariat),
+        input,
+        errors,
+    })
+}
+
+async fn systems(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &systems_view(&state, &s, SystemInput::default(), FormErrors::default()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct SystemForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    version: i64,
+    name: String,
+    business: String,
+    priority: String,
+    #[serde(default)]
+    decided_on: String,
+}
+
+async fn save_system(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<SystemForm>,
+) -> Result<Response, UiError> {
+    let input = SystemInput {
+        name: f.name,
+        business: f.business,
+        priority: f.priority,
+        decided_on: f.decided_on,
+    };
+    let r = state
+        .app
+        .save_system(&s.s.actor, Uuid::parse_str(&f.id).ok(), f.version, &input)
+        .await;
+    settle(
+        r,
+        s.tr,
+        |_| "/incidents/systems".to_string(),
+        |errors| systems_view(&state, &s, input.clone(), errors),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "incidents/stats_page.html")]
+struct StatsPage {
+    ui: Ui,
+    st: IncidentStats,
+    avg: String,
+}
+
+async fn stats(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    let st = state.app.incident_stats(&s.s.actor).await.ui(s.tr)?;
+    Ok(page(&StatsPage {
+        ui: Ui::for_signed(&s, &state),
+        avg: st
+            .avg_hours_to_report
+            .map(|h| format!("{h:.1}"))
+            .unwrap_or_else(|| "—".into()),
+        st,
+    }))
+}
+
+pub struct ComplaintRow {
+    pub c: ComplaintView,
+    pub received: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/complaints_page.html")]
+struct ComplaintsPage {
+    ui: Ui,
+    rows: Vec<ComplaintRow>,
+    input: ComplaintInput,
+    errors: FormErrors,
+}
+
+async fn complaints_view(
+    state: &AppState,
+    s: &Signed,
+    input: ComplaintInput,
+    errors: FormErrors,
+) -> Result<ComplaintsPage, UiError> {
+    Ok(ComplaintsPage {
+        ui: Ui::for_signed(s, state),
+        rows: state
+            .app
+            .complaints(&s.s.actor)
+            .await
+            .ui(s.tr)?
+            .into_iter()
+            .map(|c| ComplaintRow {
+                received: local_time(&c.complaint.received_at),
+                due: local_time(&c.first_report_due),
+                c,
+            })
+            .collect(),
+        input,
+        errors,
+    })
+}
+
+async fn complaints(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &complaints_view(&state, &s, ComplaintInput::default(), FormErrors::default()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ComplaintForm {
+    customer: String,
+    content: String,
+    #[serde(default)]
+    received_at: String,
+    #[serde(default)]
+    leak: Option<String>,
+}
+
+async fn log_complaint(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<ComplaintForm>,
+) -> Result<Response, UiError> {
+    let input = ComplaintInput {
+        customer: f.customer,
+        content: f.content,
+        received_at: f.received_at,
+        leak: f.leak.is_some(),
+    };
+    let r = state.app.log_complaint(&s.s.actor, &input).await;
+    settle(
+        r,
+        s.tr,
+        |c| format!("/complaints/{}", c.id),
+        |errors| complaints_view(&state, &s, input.clone(), errors),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "incidents/complaint_page.html")]
+struct ComplaintPage {
+    ui: Ui,
+    v: ComplaintView,
+    received: String,
+    due: String,
+    updates: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn complaint_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<ComplaintPage, UiError> {
+    let v = state.app.complaint_view(&s.s.actor, id).await.ui(s.tr)?;
+    Ok(ComplaintPage {
+        ui: Ui::for_signed(s, state),
+        received: local_time(&v.complaint.received_at),
+        due: local_time(&v.first_report_due),
+        updates: v
+            .updates
+            .iter()
+            .map(|u| (local_time(&u.at), u.body.clone()))
+            .collect(),
+        v,
+        errors,
+    })
+}
+
+async fn complaint(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &complaint_view(&state, &s, id, FormErrors::default()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ComplaintReportForm {
+    version: i64,
+    body: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    stakeholders_notified_on: String,
+    #[serde(default)]
+    close: Option<String>,
+}
+
+async fn report_complaint(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ComplaintReportForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .report_complaint(
+            &s.s.actor,
+            id,
+            &ComplaintReport {
+                version: f.version,
+                body: f.body,
+                position: f.position,
+                stakeholders_notified_on: f.stakeholders_notified_on,
+                close: f.close.is_some(),
+            },
+        )
+        .await;
+    settle(
+        r,
+        s.tr,
+        |_| format!("/complaints/{id}"),
+        |errors| complaint_view(&state, &s, id, errors),
+    )
+    .await
+}
