@@ -38,6 +38,17 @@ export function newJapaneseContext(browser) {
   return browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
 }
 
+/** A fresh context as a Japanese reader on a phone (390×844, touch). */
+export function newPhoneContext(browser) {
+  return browser.newContext({
+    locale: 'ja-JP',
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
+}
+
 /** Save artifacts/<name>.png of a page; never throws. */
 export async function screenshot(page, name) {
   if (!page || page.isClosed()) return null;
