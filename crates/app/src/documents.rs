@@ -1039,7 +1039,7 @@ impl App {
 
     /// The person a record names as its author: the actor, or for the
     /// command line the first 事務局 member.
-    async fn recording_person(&self, actor: &Actor) -> AppResult<Uuid> {
+    pub(crate) async fn recording_person(&self, actor: &Actor) -> AppResult<Uuid> {
         if !actor.id().is_nil() {
             return Ok(actor.id());
         }

@@ -22,7 +22,8 @@ use crate::access::Actor;
 use crate::checklists::Upload;
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{
-    Complaint, ComplaintUpdate, DocVersion, Document, Incident, IncidentEntry, Notice, SystemRecord,
+    Complaint, ComplaintUpdate, DocVersion, Document, Drill, Incident, IncidentEntry, Notice,
+    ResponseProcedure, SystemRecord,
 };
 use crate::{App, DraftExt};
 
@@ -156,6 +157,43 @@ pub struct IncidentStats {
     pub complaints_first_report_late: usize,
 }
 
+/// A response procedure as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ProcedureInput {
+    pub name: String,
+    /// Incident kinds covered (ids).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    pub start_trigger: String,
+    pub end_trigger: String,
+    pub roles: String,
+    #[serde(default)]
+    pub lead_id: Option<Uuid>,
+    #[serde(default)]
+    pub internal_contacts: String,
+    #[serde(default)]
+    pub external_contacts: String,
+    /// First drill due, YYYY-MM-DD (then yearly); empty: none scheduled.
+    #[serde(default)]
+    pub first_drill: String,
+}
+
+/// A drill as recorded.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct DrillInput {
+    /// YYYY-MM-DD
+    pub held_on: String,
+    pub scenario: String,
+    #[serde(default)]
+    pub participants: String,
+    /// Problems found in the procedure; empty: none.
+    #[serde(default)]
+    pub problems: String,
+    /// What was changed; required when problems were found.
+    #[serde(default)]
+    pub changes: String,
+}
+
 /// Incidents of one category in one month.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthCount {
@@ -180,6 +218,18 @@ fn triages(actor: &Actor) -> bool {
 
 fn responds(actor: &Actor, i: &Incident) -> bool {
     triages(actor) || i.lead_id == Some(actor.id())
+}
+
+/// Those who act on incidents besides the committee side read the procedures.
+fn reads_procedures(actor: &Actor) -> bool {
+    [
+        Role::SystemAdmin,
+        Role::SystemSecurityManager,
+        Role::MalwareDesk,
+        Role::Auditor,
+    ]
+    .iter()
+    .any(|r| actor.has_role(*r))
 }
 
 fn handles_complaints(actor: &Actor) -> bool {
@@ -609,7 +659,16 @@ impl App {
             "" => Some(before.title.clone()),
             x => e.take(required_text("title", x, 200)),
         };
-        let lead = match t.lead_id {
+        // A procedure that applies names its 実行責任者 (INC-4.1(1)); the
+        // committee appoints one otherwise (INC-4.2).
+        let procedure_lead = self
+            .store
+            .procedures()
+            .await?
+            .into_iter()
+            .find(|p| p.name == t.procedure_name.trim())
+            .and_then(|p| p.lead_id);
+        let lead = match t.lead_id.or(procedure_lead) {
             Some(l) => match self.store.person(l).await {
                 Ok(p) if !p.has_left(self.today()) => Some(p),
                 _ => {
@@ -977,6 +1036,196 @@ impl App {
             .detail(format!("{}: priority {}", s.name, s.priority));
         self.store.save_system(&s, audit).await?;
         Ok(s)
+    }
+
+    /// The prepared response procedures (INC-4.1(1)): for the committee
+    /// side, the people who respond to incidents, and the leads they name.
+    pub async fn procedures(&self, actor: &Actor) -> AppResult<Vec<ResponseProcedure>> {
+        let all = self.store.procedures().await?;
+        if triages(actor) || reads_procedures(actor) {
+            return Ok(all);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|p| p.lead_id == Some(actor.id()))
+            .collect())
+    }
+
+    pub async fn procedure(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> AppResult<(ResponseProcedure, Vec<Drill>)> {
+        let p = self
+            .procedures(actor)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or(AppError::NotFound)?;
+        let drills = self.store.drills(Some(id)).await?;
+        Ok((p, drills))
+    }
+
+    /// Adds or changes a procedure; a first drill date schedules yearly
+    /// drills as a periodic duty of the 事務局 member who keeps it (INC-4.1(2)).
+    pub async fn save_procedure(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        version: i64,
+        input: &ProcedureInput,
+    ) -> AppResult<ResponseProcedure> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let mut e = Errors::default();
+        let name = e.take(required_text("name", &input.name, 200));
+        let start = e.take(required_multiline(
+            "start_trigger",
+            &input.start_trigger,
+            2000,
+        ));
+        let end = e.take(required_multiline("end_trigger", &input.end_trigger, 2000));
+        let roles = e.take(required_multiline("roles", &input.roles, 4000));
+        let mut kinds = Vec::new();
+        for k in &input.kinds {
+            match Kind::parse(k) {
+                Some(k) if !kinds.contains(&k) => kinds.push(k),
+                Some(_) => {}
+                None => e.push("kinds", "invalid"),
+            }
+        }
+        if let Some(l) = input.lead_id
+            && self.store.person(l).await.is_err()
+        {
+            e.push("lead_id", "unknown_person");
+        }
+        let first_drill = e
+            .take(crate::org::parse_date(
+                "first_drill",
+                Some(&input.first_drill),
+            ))
+            .flatten();
+        let text = |s: &str| s.trim().replace("\r\n", "\n");
+        e.done()?;
+        let (Some(name), Some(start), Some(end), Some(roles)) = (name, start, end, roles) else {
+            return Err(AppError::field("name", "required"));
+        };
+        let before = match id {
+            Some(id) => Some(
+                self.store
+                    .procedures()
+                    .await?
+                    .into_iter()
+                    .find(|p| p.id == id)
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
+        };
+        if before.as_ref().is_some_and(|b| b.version != version) {
+            return Err(AppError::Conflict("stale_version"));
+        }
+        let mut p = ResponseProcedure {
+            id: id.unwrap_or_else(Uuid::now_v7),
+            name: name.clone(),
+            kinds,
+            start_trigger: start,
+            end_trigger: end,
+            roles,
+            lead_id: input.lead_id,
+            internal_contacts: text(&input.internal_contacts),
+            external_contacts: text(&input.external_contacts),
+            drill_duty_id: before.as_ref().and_then(|b| b.drill_duty_id),
+            version: before.as_ref().map_or(1, |b| b.version + 1),
+        };
+        if let (None, Some(first)) = (p.drill_duty_id, first_drill) {
+            let duty = self
+                .create_duty(
+                    actor,
+                    &crate::duties::DutyInput {
+                        title: format!("インシデント対応訓練: {name}"),
+                        source: "INC-4.1(2)".into(),
+                        owner_id: Some(self.recording_person(actor).await?),
+                        cadence: "yearly".into(),
+                        first_due: first.to_string(),
+                    },
+                )
+                .await?;
+            p.drill_duty_id = Some(duty.id);
+        }
+        let mut audit = self
+            .draft(
+                Some(actor),
+                "procedure.save",
+                "response_procedure",
+                Some(p.id.to_string()),
+            )
+            .after(&p)
+            .detail(p.name.clone());
+        if let Some(b) = &before {
+            audit = audit.before(b);
+        }
+        self.store.save_procedure(&p, audit).await?;
+        Ok(p)
+    }
+
+    /// Records a drill and what it changed (INC-4.1(2)); the drill duty moves on.
+    pub async fn record_drill(
+        &self,
+        actor: &Actor,
+        procedure_id: Uuid,
+        input: &DrillInput,
+    ) -> AppResult<Drill> {
+        if !triages(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let (p, _) = self.procedure(actor, procedure_id).await?;
+        let mut e = Errors::default();
+        let held = e
+            .take(crate::org::parse_date("held_on", Some(&input.held_on)))
+            .flatten();
+        if held.is_none() {
+            e.push("held_on", "required");
+        }
+        if held.is_some_and(|h| h > self.today()) {
+            e.push("held_on", "in_the_future");
+        }
+        let scenario = e.take(required_multiline("scenario", &input.scenario, 4000));
+        let problems = input.problems.trim().to_string();
+        let changes = input.changes.trim().to_string();
+        if !problems.is_empty() && changes.is_empty() {
+            e.push("changes", "required_when_problems");
+        }
+        e.done()?;
+        let d = Drill {
+            id: Uuid::now_v7(),
+            procedure_id,
+            held_on: held.unwrap_or_else(|| self.today()),
+            scenario: scenario.unwrap_or_default(),
+            participants: input.participants.trim().to_string(),
+            problems,
+            changes,
+            recorded_by: self.recording_person(actor).await?,
+            recorded_at: self.now(),
+        };
+        let audit = self
+            .draft(
+                Some(actor),
+                "procedure.drill",
+                "response_procedure",
+                Some(p.id.to_string()),
+            )
+            .after(&d)
+            .detail(format!("{}: {}", p.name, d.held_on));
+        self.store.add_drill(&d, audit).await?;
+        if let Some(duty) = p.drill_duty_id
+            && let Ok(dd) = self.store.duty(duty).await
+            && dd.next_due <= self.today() + time::Duration::days(31)
+        {
+            self.complete_duty(actor, duty, dd.version, &format!("訓練実施 {}", d.held_on))
+                .await?;
+        }
+        Ok(d)
     }
 
     /// Logs a customer complaint (HR-4.2.7(1)).

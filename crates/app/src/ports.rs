@@ -1223,4 +1223,53 @@ pub trait IncidentRepo: Send + Sync {
     async fn complaints(&self) -> Result<Vec<Complaint>, StoreError>;
     async fn complaint(&self, id: Uuid) -> Result<Complaint, StoreError>;
     async fn complaint_updates(&self, id: Uuid) -> Result<Vec<ComplaintUpdate>, StoreError>;
+    async fn procedures(&self) -> Result<Vec<ResponseProcedure>, StoreError>;
+    /// Inserts (version 1) or updates (stored version `p.version - 1`).
+    async fn save_procedure(
+        &self,
+        p: &ResponseProcedure,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn drills(&self, procedure_id: Option<Uuid>) -> Result<Vec<Drill>, StoreError>;
+    async fn add_drill(&self, d: &Drill, audit: AuditDraft) -> Result<(), StoreError>;
+}
+
+/// A prepared response procedure (インシデント対応手順, RT37).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ResponseProcedure {
+    pub id: Uuid,
+    pub name: String,
+    /// The incident kinds it covers.
+    pub kinds: Vec<mamori_domain::incidents::Kind>,
+    /// When the response organisation starts (INC-4.1(1)).
+    pub start_trigger: String,
+    /// When it ends.
+    pub end_trigger: String,
+    /// Roles and responsibilities of the response organisation.
+    pub roles: String,
+    /// The 実行責任者 the procedure names.
+    pub lead_id: Option<Uuid>,
+    pub internal_contacts: String,
+    /// External contacts and cooperating bodies.
+    pub external_contacts: String,
+    /// The periodic duty that brings its drills (INC-4.1(2)).
+    pub drill_duty_id: Option<Uuid>,
+    pub version: i64,
+}
+
+/// A drill of a procedure (訓練記録, RT38).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Drill {
+    pub id: Uuid,
+    pub procedure_id: Uuid,
+    pub held_on: time::Date,
+    pub scenario: String,
+    pub participants: String,
+    /// Problems found in the procedure.
+    pub problems: String,
+    /// What was changed because of them.
+    pub changes: String,
+    pub recorded_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
 }

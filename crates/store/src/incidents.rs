@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use mamori_app::ports::{
-    AuditDraft, Complaint, ComplaintUpdate, Incident, IncidentEntry, IncidentRepo, Notice,
-    StoreError, SystemRecord,
+    AuditDraft, Complaint, ComplaintUpdate, Drill, Incident, IncidentEntry, IncidentRepo, Notice,
+    ResponseProcedure, StoreError, SystemRecord,
 };
 use mamori_domain::incidents::{EntryKind, Kind, State};
 use time::{Date, OffsetDateTime};
@@ -141,6 +141,56 @@ impl From<CmpRow> for Complaint {
             version: r.version,
         }
     }
+}
+
+const PROC_COLS: &str = "id, name, kinds, start_trigger, end_trigger, roles, lead_id, internal_contacts, \
+     external_contacts, drill_duty_id, version";
+
+#[derive(sqlx::FromRow)]
+struct ProcRow {
+    id: Uuid,
+    name: String,
+    kinds: String,
+    start_trigger: String,
+    end_trigger: String,
+    roles: String,
+    lead_id: Option<Uuid>,
+    internal_contacts: String,
+    external_contacts: String,
+    drill_duty_id: Option<Uuid>,
+    version: i64,
+}
+
+impl TryFrom<ProcRow> for ResponseProcedure {
+    type Error = StoreError;
+    fn try_from(r: ProcRow) -> Result<ResponseProcedure, StoreError> {
+        Ok(ResponseProcedure {
+            kinds: serde_json::from_str(&r.kinds).map_err(|_| corrupt("kinds", &r.kinds))?,
+            id: r.id,
+            name: r.name,
+            start_trigger: r.start_trigger,
+            end_trigger: r.end_trigger,
+            roles: r.roles,
+            lead_id: r.lead_id,
+            internal_contacts: r.internal_contacts,
+            external_contacts: r.external_contacts,
+            drill_duty_id: r.drill_duty_id,
+            version: r.version,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DrillRow {
+    id: Uuid,
+    procedure_id: Uuid,
+    held_on: Date,
+    scenario: String,
+    participants: String,
+    problems: String,
+    changes: String,
+    recorded_by: Uuid,
+    recorded_at: OffsetDateTime,
 }
 
 #[derive(sqlx::FromRow)]
@@ -554,6 +604,127 @@ impl IncidentRepo for SqlStore {
             )
             .await?;
         Ok(r.into())
+    }
+
+    async fn procedures(&self) -> Result<Vec<ResponseProcedure>, StoreError> {
+        let rows: Vec<ProcRow> = self
+            .db
+            .fetch_all(&Stmt::new(&format!(
+                "SELECT {PROC_COLS} FROM response_procedures ORDER BY name"
+            )))
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn save_procedure(
+        &self,
+        p: &ResponseProcedure,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let kinds =
+            serde_json::to_string(&p.kinds).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.db.begin().await?;
+        let now = OffsetDateTime::now_utc();
+        let n = if p.version == 1 {
+            tx.execute(
+                &Stmt::new(&format!(
+                    "INSERT INTO response_procedures ({PROC_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (name) DO NOTHING"
+                ))
+                .bind(p.id)
+                .bind(p.name.as_str())
+                .bind(kinds)
+                .bind(p.start_trigger.as_str())
+                .bind(p.end_trigger.as_str())
+                .bind(p.roles.as_str())
+                .bind(p.lead_id)
+                .bind(p.internal_contacts.as_str())
+                .bind(p.external_contacts.as_str())
+                .bind(p.drill_duty_id)
+                .bind(p.version)
+                .bind(now),
+            )
+            .await?
+        } else {
+            tx.execute(
+                &Stmt::new(
+                    "UPDATE response_procedures SET name = ?, kinds = ?, start_trigger = ?, end_trigger = ?, roles = ?, \
+                     lead_id = ?, internal_contacts = ?, external_contacts = ?, drill_duty_id = ?, version = ?, updated_at = ? \
+                     WHERE id = ? AND version = ?",
+                )
+                .bind(p.name.as_str())
+                .bind(kinds)
+                .bind(p.start_trigger.as_str())
+                .bind(p.end_trigger.as_str())
+                .bind(p.roles.as_str())
+                .bind(p.lead_id)
+                .bind(p.internal_contacts.as_str())
+                .bind(p.external_contacts.as_str())
+                .bind(p.drill_duty_id)
+                .bind(p.version)
+                .bind(now)
+                .bind(p.id)
+                .bind(p.version - 1),
+            )
+            .await?
+        };
+        if n != 1 {
+            return Err(if p.version == 1 {
+                StoreError::Duplicate("name")
+            } else {
+                StoreError::Stale
+            });
+        }
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn drills(&self, procedure_id: Option<Uuid>) -> Result<Vec<Drill>, StoreError> {
+        let mut s = Stmt::new(
+            "SELECT id, procedure_id, held_on, scenario, participants, problems, changes, recorded_by, recorded_at \
+             FROM drills WHERE 1 = 1",
+        );
+        if let Some(p) = procedure_id {
+            s = s.push_bind(" AND procedure_id = ?", p);
+        }
+        s = s.push(" ORDER BY held_on DESC");
+        let rows: Vec<DrillRow> = self.db.fetch_all(&s).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Drill {
+                id: r.id,
+                procedure_id: r.procedure_id,
+                held_on: r.held_on,
+                scenario: r.scenario,
+                participants: r.participants,
+                problems: r.problems,
+                changes: r.changes,
+                recorded_by: r.recorded_by,
+                recorded_at: r.recorded_at,
+            })
+            .collect())
+    }
+
+    async fn add_drill(&self, d: &Drill, audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO drills (id, procedure_id, held_on, scenario, participants, problems, changes, recorded_by, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(d.id)
+            .bind(d.procedure_id)
+            .bind(d.held_on)
+            .bind(d.scenario.as_str())
+            .bind(d.participants.as_str())
+            .bind(d.problems.as_str())
+            .bind(d.changes.as_str())
+            .bind(d.recorded_by)
+            .bind(d.recorded_at),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     async fn complaint_updates(&self, id: Uuid) -> Result<Vec<ComplaintUpdate>, StoreError> {

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use mamori_app::incidents::{
     ComplaintInput, ComplaintView, IncidentStats, IncidentView, ReportInput, TriageInput,
 };
-use mamori_app::ports::{Complaint, Incident, SystemRecord};
+use mamori_app::ports::{Complaint, Incident, ResponseProcedure, SystemRecord};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/triage", post(triage_incident))
         .route("/incidents/{id}/entries", post(add_entry))
         .route("/systems", get(list_systems))
+        .route("/response-procedures", get(list_procedures))
         .route("/complaints", get(list_complaints).post(log_complaint))
 }
 
@@ -156,4 +157,20 @@ pub async fn log_complaint(
         StatusCode::CREATED,
         Json(s.app.log_complaint(&c.actor, &input).await.api(&c)?),
     ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProcedureList {
+    pub items: Vec<ResponseProcedure>,
+}
+
+#[utoipa::path(get, path = "/api/v1/response-procedures", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = ProcedureList)))]
+pub async fn list_procedures(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<ProcedureList>, ApiError> {
+    Ok(Json(ProcedureList {
+        items: s.app.procedures(&c.actor).await.api(&c)?,
+    }))
 }

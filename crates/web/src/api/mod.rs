@@ -175,7 +175,7 @@ impl utoipa::Modify for BearerAuth {
         documents::remind_overdue, documents::exempt_reader, documents::request_disposal,
         incidents::list_incidents, incidents::report_incident, incidents::get_incident, incidents::triage_incident,
         incidents::add_entry, incidents::incident_stats, incidents::list_systems, incidents::list_complaints,
-        incidents::log_complaint,
+        incidents::log_complaint, incidents::list_procedures,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

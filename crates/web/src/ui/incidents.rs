@@ -11,10 +11,10 @@ use axum::{Form, Router};
 use mamori_app::AppError;
 use mamori_app::checklists::Upload;
 use mamori_app::incidents::{
-    ComplaintInput, ComplaintReport, ComplaintView, IncidentStats, IncidentView, ReportInput,
-    SystemInput, TriageInput,
+    ComplaintInput, ComplaintReport, ComplaintView, DrillInput, IncidentStats, IncidentView,
+    ProcedureInput, ReportInput, SystemInput, TriageInput,
 };
-use mamori_app::ports::{Incident, SystemRecord};
+use mamori_app::ports::{Drill, Incident, ResponseProcedure, SystemRecord};
 use mamori_domain::Role;
 use mamori_domain::incidents::{EntryKind, Kind};
 use serde::Deserialize;
@@ -31,6 +31,14 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/new", get(report_form).post(report))
         .route("/incidents/stats", get(stats))
         .route("/incidents/systems", get(systems).post(save_system))
+        .route(
+            "/incidents/procedures",
+            get(procedures).post(save_procedure),
+        )
+        .route(
+            "/incidents/procedures/{id}",
+            get(procedure).post(record_drill),
+        )
         .route("/incidents/{id}", get(detail))
         .route("/incidents/{id}/triage", post(triage))
         .route("/incidents/{id}/entries", post(add_entry))
@@ -211,6 +219,7 @@ struct DetailPage {
     entry_kinds: Vec<(String, String)>,
     systems: Vec<(SystemRecord, bool)>,
     people: Vec<(Uuid, String)>,
+    procedures: Vec<String>,
     blockers: Vec<String>,
     first_steps: String,
     errors: FormErrors,
@@ -290,6 +299,18 @@ async fn detail_view(
             })
             .collect(),
         people,
+        procedures: if v.can_triage {
+            state
+                .app
+                .procedures(actor)
+                .await
+                .ui(s.tr)?
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        } else {
+            vec![]
+        },
         blockers: v.blockers.iter().map(|b| s.tr.error(b)).collect(),
         first_steps: i
             .kind
@@ -720,6 +741,199 @@ async fn report_complaint(
         s.tr,
         |_| format!("/complaints/{id}"),
         |errors| complaint_view(&state, &s, id, errors),
+    )
+    .await
+}
+
+pub struct ProcedureRow {
+    pub p: ResponseProcedure,
+    pub kinds: String,
+    pub lead: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/procedures_page.html")]
+struct ProceduresPage {
+    ui: Ui,
+    rows: Vec<ProcedureRow>,
+    secretariat: bool,
+    kinds: Vec<(String, String)>,
+    people: Vec<(Uuid, String)>,
+    input: ProcedureInput,
+    errors: FormErrors,
+}
+
+async fn procedures_view(
+    state: &AppState,
+    s: &Signed,
+    input: ProcedureInput,
+    errors: FormErrors,
+) -> Result<ProceduresPage, UiError> {
+    let actor = &s.s.actor;
+    let people = state.app.all_people(actor).await.ui(s.tr)?;
+    let name = |id: Option<Uuid>| {
+        id.and_then(|id| people.iter().find(|p| p.id == id))
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = state
+        .app
+        .procedures(actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .map(|p| ProcedureRow {
+            kinds: p
+                .kinds
+                .iter()
+                .map(|k| kind_name(s, *k))
+                .collect::<Vec<_>>()
+                .join("、"),
+            lead: name(p.lead_id),
+            p,
+        })
+        .collect();
+    let today = state.app.today();
+    Ok(ProceduresPage {
+        ui: Ui::for_signed(s, state),
+        rows,
+        secretariat: actor.has_role(Role::Secretariat),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.id().to_string(), kind_name(s, *k)))
+            .collect(),
+        people: people
+            .iter()
+            .filter(|p| !p.has_left(today))
+            .map(|p| (p.id, p.name.clone()))
+            .collect(),
+        input,
+        errors,
+    })
+}
+
+async fn procedures(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &procedures_view(&state, &s, ProcedureInput::default(), FormErrors::default()).await?,
+    ))
+}
+
+async fn save_procedure(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input = ProcedureInput {
+        name: one("name"),
+        kinds: pairs
+            .iter()
+            .filter(|(k, _)| k == "kinds")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        start_trigger: one("start_trigger"),
+        end_trigger: one("end_trigger"),
+        roles: one("roles"),
+        lead_id: Uuid::parse_str(&one("lead_id")).ok(),
+        internal_contacts: one("internal_contacts"),
+        external_contacts: one("external_contacts"),
+        first_drill: one("first_drill"),
+    };
+    let id = Uuid::parse_str(&one("id")).ok();
+    let version = one("version").parse().unwrap_or(0);
+    let r = state
+        .app
+        .save_procedure(&s.s.actor, id, version, &input)
+        .await;
+    settle(
+        r,
+        s.tr,
+        |p| format!("/incidents/procedures/{}", p.id),
+        |errors| procedures_view(&state, &s, input.clone(), errors),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "incidents/procedure_page.html")]
+struct ProcedurePage {
+    ui: Ui,
+    p: ResponseProcedure,
+    kinds: String,
+    lead: String,
+    drills: Vec<Drill>,
+    can_record: bool,
+    today: String,
+    input: DrillInput,
+    errors: FormErrors,
+}
+
+async fn procedure_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    input: DrillInput,
+    errors: FormErrors,
+) -> Result<ProcedurePage, UiError> {
+    let (p, drills) = state.app.procedure(&s.s.actor, id).await.ui(s.tr)?;
+    let lead = match p.lead_id {
+        Some(l) => state
+            .app
+            .all_people(&s.s.actor)
+            .await
+            .ui(s.tr)?
+            .into_iter()
+            .find(|x| x.id == l)
+            .map(|x| x.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(ProcedurePage {
+        ui: Ui::for_signed(s, state),
+        kinds: p
+            .kinds
+            .iter()
+            .map(|k| kind_name(s, *k))
+            .collect::<Vec<_>>()
+            .join("、"),
+        lead,
+        drills,
+        can_record: is_responder(s),
+        today: state.app.today().to_string(),
+        p,
+        input,
+        errors,
+    })
+}
+
+async fn procedure(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &procedure_view(&state, &s, id, DrillInput::default(), FormErrors::default()).await?,
+    ))
+}
+
+async fn record_drill(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(input): Form<DrillInput>,
+) -> Result<Response, UiError> {
+    let r = state.app.record_drill(&s.s.actor, id, &input).await;
+    settle(
+        r,
+        s.tr,
+        |_| format!("/incidents/procedures/{id}"),
+        |errors| procedure_view(&state, &s, id, input.clone(), errors),
     )
     .await
 }

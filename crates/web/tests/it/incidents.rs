@@ -518,3 +518,115 @@ async fn the_api_reports_and_lists_only_what_the_caller_may_see(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(api, the_api_reports_and_lists_only_what_the_caller_may_see);
+
+async fn procedures_name_the_lead_and_drills_change_them(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let lead = person_id(&app, LEAD).await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let bad = sec
+        .post(
+            "/incidents/procedures",
+            &[
+                ("name", "マルウェア感染対応手順"),
+                ("start_trigger", ""),
+                ("end_trigger", ""),
+                ("roles", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = sec
+        .post(
+            "/incidents/procedures",
+            &[
+                ("name", "マルウェア感染対応手順"),
+                ("kinds", "malware"),
+                ("start_trigger", "感染の報告を受けたとき"),
+                ("end_trigger", "駆除と再発防止策の完了"),
+                ("roles", "実行責任者: 全権\n窓口: 情報システム部"),
+                ("lead_id", &lead),
+                ("internal_contacts", "情報システム部 内線 200"),
+                ("external_contacts", "セキュリティベンダー"),
+                ("first_drill", "2027-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let proc_path = r.location();
+    // The drill is a yearly duty.
+    let duties = app.app.store.duties(None).await.unwrap();
+    assert!(
+        duties
+            .iter()
+            .any(|d| d.title.contains("インシデント対応訓練") && d.cadence == "yearly")
+    );
+    // A drill that found problems must say what changed.
+    let bad = sec
+        .post(
+            &proc_path,
+            &[
+                ("held_on", "2026-11-20"),
+                ("scenario", "感染端末の隔離"),
+                ("problems", "連絡先が古い"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = sec
+        .post(
+            &proc_path,
+            &[
+                ("held_on", "2026-11-20"),
+                ("scenario", "感染端末の隔離"),
+                ("problems", "連絡先が古い"),
+                ("changes", "連絡先を更新"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(sec.get(&proc_path).await.text.contains("連絡先を更新"));
+    // Triage with the procedure: its lead is appointed.
+    let mut employee = app.signed_in(EMPLOYEE).await;
+    let r = employee
+        .multipart(
+            "/incidents/new",
+            &[("kind", "malware"), ("description", "不審なポップアップ")],
+            &[],
+        )
+        .await;
+    let path = r.location();
+    let v = lock(&sec.get(&path).await, "#triage form");
+    let r = sec
+        .post(
+            &format!("{path}/triage"),
+            &[
+                ("version", &v),
+                ("kind", "malware"),
+                ("procedure_name", "マルウェア感染対応手順"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        sec.get(&path).await.select_text("#lead"),
+        vec!["スミス ジョン"]
+    );
+    // Employees do not read procedures; the lead does.
+    assert!(
+        !employee
+            .get("/incidents/procedures")
+            .await
+            .text
+            .contains("マルウェア感染対応手順")
+    );
+    let mut lead_client = app.signed_in(LEAD).await;
+    assert!(
+        lead_client
+            .get("/incidents/procedures")
+            .await
+            .text
+            .contains("マルウェア感染対応手順")
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(procedures, procedures_name_the_lead_and_drills_change_them);
