@@ -1492,6 +1492,44 @@ impl App {
         Ok(out)
     }
 
+    /// For "my tasks": the incidents the actor leads that have a recovery
+    /// deadline and are not recovered, and the complaints they logged that
+    /// still wait for their first report.
+    pub(crate) async fn incident_tasks(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(&'static str, String, String, OffsetDateTime)>> {
+        let mut out = Vec::new();
+        for i in self.store.incidents(None).await? {
+            if i.lead_id == Some(actor.id())
+                && i.recovered_at.is_none()
+                && i.state != State::Closed
+                && let Some(due) = i.recovery_due_at
+            {
+                out.push((
+                    "incident",
+                    format!("{} {}（復旧期限）", i.ref_no, i.title),
+                    format!("/incidents/{}", i.id),
+                    due,
+                ));
+            }
+        }
+        if handles_complaints(actor) {
+            let hours = self.alert_settings().await?.complaint_first_report_hours;
+            for c in self.store.complaints().await? {
+                if c.manager_id == actor.id() && c.first_report_at.is_none() {
+                    out.push((
+                        "complaint",
+                        format!("{} {}（委員会への第一報）", c.ref_no, c.customer),
+                        format!("/complaints/{}", c.id),
+                        rules::first_report_due(c.received_at, hours),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Counts by category and month, time to report and to recovery against
     /// the deadlines — no details, so everyone signed in may see them.
     pub async fn incident_stats(&self, _actor: &Actor) -> AppResult<IncidentStats> {

@@ -1016,6 +1016,15 @@ impl App {
                 status: schedule::due_status(due, None, now, soon),
             });
         }
+        for (kind, title, link, due) in self.incident_tasks(actor).await? {
+            tasks.push(Task {
+                kind: kind.into(),
+                title,
+                link,
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         for (title, link, due) in self.reading_tasks(actor).await? {
             tasks.push(Task {
                 kind: "comprehension_check".into(),

@@ -227,6 +227,8 @@ mod tests {
                 "checklist",
                 "corrective",
                 "comprehension_check",
+                "incident",
+                "complaint",
             ]
             .iter()
             .map(|t| format!("task-{t}")),

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
             get(procedure).post(record_drill),
         )
         .route("/incidents/{id}", get(detail))
+        .route("/incidents/{id}/board-report", get(board_report))
         .route("/incidents/{id}/triage", post(triage))
         .route("/incidents/{id}/entries", post(add_entry))
         .route("/incidents/{id}/recovery", post(recovery))
@@ -936,4 +937,28 @@ async fn record_drill(
         |errors| procedure_view(&state, &s, id, input.clone(), errors),
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "incidents/board_report_page.html")]
+struct BoardReportPage {
+    ui: Ui,
+    d: DetailPage,
+}
+
+/// The report to the board (取締役会報告, INC-4.4(2)) with the plan: a
+/// printable page for incidents that meet the criteria.
+async fn board_report(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    let d = detail_view(&state, &s, id, FormErrors::default()).await?;
+    if !d.v.can_respond || !d.v.board_required {
+        return Err(UiError::new(AppError::NotFound, s.tr));
+    }
+    Ok(page(&BoardReportPage {
+        ui: Ui::for_signed(&s, &state),
+        d,
+    }))
 }

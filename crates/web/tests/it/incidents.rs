@@ -172,6 +172,14 @@ async fn a_lost_laptop_is_reported_handled_and_closed(t: &TestDb) {
             .contains("[Response lead] INC-"),
         "in the lead's language"
     );
+    assert!(
+        lead_client
+            .get("/tasks")
+            .await
+            .text
+            .contains("（復旧期限）"),
+        "the deadline is in the lead's tasks"
+    );
     // The lead keeps the record; a correction names what it corrects.
     let r = lead_client
         .post(
@@ -260,6 +268,16 @@ async fn a_lost_laptop_is_reported_handled_and_closed(t: &TestDb) {
     );
     let lib = employee.get("/documents").await;
     assert!(lib.text.contains("再発防止計画"));
+    let board = sec.get(&format!("{path}/board-report")).await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(
+        board.text.contains("全ノートPCのディスク暗号化")
+            && board.text.contains("顧客・取引先に損害")
+    );
+    assert_eq!(
+        employee.get(&format!("{path}/board-report")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let v = lock(&sec.get(&path).await, "#lessons-form");
     let r = sec
         .post(

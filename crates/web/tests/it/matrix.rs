@@ -151,6 +151,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/incidents/systems", ""),
     ("POST", "/incidents/systems", "name=&business=&priority=9"),
     ("GET", "/incidents/{uuid}", ""),
+    ("GET", "/incidents/{uuid}/board-report", ""),
     ("GET", "/incidents/procedures", ""),
     (
         "POST",
