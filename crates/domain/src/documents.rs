@@ -11,22 +11,6 @@ use crate::Role;
 use crate::org::{FieldError, Person, RoleAssignment};
 use crate::workflow::{Approver, FlowDef, StepDef};
 
-macro_rules! id_enum {
-    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident => $id:literal ),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $( $(#[$vm])* $v, )* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
-            pub fn id(self) -> &'static str { match self { $( $name::$v => $id, )* } }
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|x| x.id() == s.trim())
-            }
-        }
-    };
-}
-
 id_enum! {
     /// The tiers of DOC-4.1 (and the 基本方針 of DOC-1).
     Tier {

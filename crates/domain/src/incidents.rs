@@ -7,22 +7,6 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-macro_rules! id_enum {
-    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident => $id:literal ),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $( $(#[$vm])* $v, )* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
-            pub fn id(self) -> &'static str { match self { $( $name::$v => $id, )* } }
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|x| x.id() == s.trim())
-            }
-        }
-    };
-}
-
 id_enum! {
     /// What happened, as the reporter can tell it (INC-1's examples).
     Kind {

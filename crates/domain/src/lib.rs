@@ -12,6 +12,24 @@
     )
 )]
 
+/// An enum of records' kinds and states with its stable ids (`snake_case`
+/// in JSON and in the database), `ALL`, `id()` and `parse()`.
+macro_rules! id_enum {
+    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident => $id:literal ),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $( $(#[$vm])* $v, )* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
+            pub fn id(self) -> &'static str { match self { $( $name::$v => $id, )* } }
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|x| x.id() == s.trim())
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod compliance;
 pub mod documents;
