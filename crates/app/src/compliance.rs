@@ -154,6 +154,17 @@ impl App {
                 latest.insert(duty.source.clone(), from_duty);
             }
         }
+        for from_records in self.findings_from_records().await? {
+            if b.pack.get(&from_records.obligation_id).is_none() {
+                continue;
+            }
+            let newer = latest
+                .get(&from_records.obligation_id)
+                .is_none_or(|a| a.assessed_at < from_records.assessed_at);
+            if newer {
+                latest.insert(from_records.obligation_id.clone(), from_records);
+            }
+        }
         let today = self.today();
         Ok(b.pack
             .obligations
@@ -172,6 +183,114 @@ impl App {
                 }
             })
             .collect())
+    }
+
+    /// What the other modules' records show, as assessments by mamori
+    /// itself: readers' checks (DOC-4.3.3(3)), notices of new versions
+    /// (DOC-4.3.1), disposal records (DOC-4.4(2)), complaint first reports
+    /// (HR-4.2.7(3)), the recovery-priority register (INC-4.1(4)) and board
+    /// reports (INC-4.4(2)).
+    async fn findings_from_records(&self) -> AppResult<Vec<Assessment>> {
+        use mamori_domain::documents::{self as docs, VersionState};
+        use mamori_domain::incidents as inc;
+        let now = self.now();
+        let mut out = Vec::new();
+        let mut push = |id: &str, kept: bool, at: time::OffsetDateTime, evidence: String| {
+            out.push(Assessment {
+                id: Uuid::nil(),
+                obligation_id: id.into(),
+                finding: if kept {
+                    Finding::Kept
+                } else {
+                    Finding::NotKept
+                },
+                note: "mamori".into(),
+                evidence,
+                assessed_by: Uuid::nil(),
+                assessed_at: at,
+                assessed_on: at.to_offset(crate::ORG_OFFSET).date(),
+            });
+        };
+        let versions = self
+            .store
+            .doc_versions_in(&[VersionState::Current, VersionState::Superseded])
+            .await?;
+        let mut reads = Vec::new();
+        for v in &versions {
+            for r in self.store.reads_of_version(v.id).await? {
+                reads.push((r.due_at, r.completed_at, r.exempt_reason.is_some()));
+            }
+        }
+        if let Some((kept, at, (on_time, late, exempt))) = docs::comprehension_kept(&reads, now) {
+            push(
+                "DOC-4.3.3(3)",
+                kept,
+                at,
+                format!("理解度チェック: 期限内 {on_time}・期限超過 {late}・実施不能 {exempt}"),
+            );
+        }
+        if let Some(p) = versions
+            .iter()
+            .filter(|v| !v.imported)
+            .filter_map(|v| v.published_at)
+            .max()
+        {
+            push("DOC-4.3.1", true, p, "改訂版の周知（文書管理）".into());
+        }
+        if let Some(at) = self
+            .store
+            .documents()
+            .await?
+            .iter()
+            .filter_map(|d| d.disposed_at)
+            .max()
+        {
+            push("DOC-4.4(2)", true, at, "廃棄記録（文書管理）".into());
+        }
+        let hours = self.alert_settings().await?.complaint_first_report_hours;
+        let complaints: Vec<_> = self
+            .store
+            .complaints()
+            .await?
+            .iter()
+            .map(|c| (c.received_at, c.first_report_at))
+            .collect();
+        if let Some((kept, at)) = inc::complaints_reported_in_time(&complaints, now, hours) {
+            push(
+                "HR-4.2.7(3)",
+                kept,
+                at,
+                "クレームの第一報（顧客クレーム記録）".into(),
+            );
+        }
+        if let Some(d) = self
+            .store
+            .systems()
+            .await?
+            .iter()
+            .map(|s| s.decided_on)
+            .max()
+        {
+            let at = d.midnight().assume_offset(crate::ORG_OFFSET);
+            push("INC-4.1(4)", true, at, "復旧優先度台帳".into());
+        }
+        let board: Vec<_> = self
+            .store
+            .incidents(None)
+            .await?
+            .into_iter()
+            .filter(|i| (i.board_victim || i.board_perpetrator) && i.plan_document_id.is_some())
+            .collect();
+        if let Some(at) = board.iter().filter_map(|i| i.recovered_at).max() {
+            let kept = board.iter().all(|i| i.board_reported_on.is_some());
+            push(
+                "INC-4.4(2)",
+                kept,
+                at,
+                "取締役会報告（インシデント記録）".into(),
+            );
+        }
+        Ok(out)
     }
 
     /// Obligations filtered by document, Annex A control, status or text.

@@ -1085,10 +1085,18 @@ impl App {
         if d.review_duty_id.is_some() || d.tier == Tier::Record {
             return Ok(());
         }
+        // The document's own review obligation (e.g. HR-9c) when the pack has
+        // it, so a review done is that obligation kept.
+        let source = d
+            .code
+            .as_ref()
+            .map(|c| format!("{c}-9c"))
+            .filter(|id| crate::compliance::bundle().is_ok_and(|b| b.pack.get(id).is_some()))
+            .unwrap_or_else(|| "X-9c".into());
         let duty = crate::ports::PeriodicDuty {
             id: Uuid::now_v7(),
             title: format!("年次見直し: {}", d.title),
-            source: "X-9c".into(),
+            source,
             owner_id: d.owner_id,
             cadence: "yearly".into(),
             next_due: rules::next_review(effective, None),

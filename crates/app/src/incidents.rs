@@ -1146,7 +1146,12 @@ impl App {
                         title: format!("インシデント対応訓練: {name}"),
                         source: "INC-4.1(2)".into(),
                         owner_id: Some(self.recording_person(actor).await?),
-                        cadence: "yearly".into(),
+                        // The pack's interval for drills (a setting of the pack).
+                        cadence: crate::compliance::bundle()
+                            .ok()
+                            .and_then(|b| b.pack.get("INC-4.1(2)"))
+                            .and_then(|o| o.cadence.clone())
+                            .unwrap_or_else(|| "yearly".into()),
                         first_due: first.to_string(),
                     },
                 )

@@ -227,6 +227,28 @@ pub fn first_report_late(
     }
 }
 
+/// What the complaint records say about HR-4.2.7(3): kept when every
+/// complaint whose first report has fallen due was reported in time.
+/// Returns the finding and when it stood; None before any fell due.
+pub fn complaints_reported_in_time(
+    complaints: &[(OffsetDateTime, Option<OffsetDateTime>)],
+    now: OffsetDateTime,
+    hours: u32,
+) -> Option<(bool, OffsetDateTime)> {
+    let due: Vec<_> = complaints
+        .iter()
+        .filter(|(received, _)| first_report_due(*received, hours) <= now)
+        .collect();
+    let last = due
+        .iter()
+        .map(|(r, at)| at.unwrap_or_else(|| first_report_due(*r, hours)))
+        .max()?;
+    let kept = due
+        .iter()
+        .all(|(r, at)| !first_report_late(*r, *at, now, hours));
+    Some((kept, last))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +347,24 @@ mod tests {
         c.board_required = false;
         c.board_reported = false;
         assert!(close_blockers(&c).is_empty());
+    }
+
+    #[test]
+    fn complaint_records_keep_hr_4_2_7_3() {
+        let at = datetime!(2026-11-26 09:00 +9);
+        let now = datetime!(2026-11-27 09:00 +9);
+        assert_eq!(complaints_reported_in_time(&[], now, 12), None);
+        assert_eq!(complaints_reported_in_time(&[(now, None)], now, 12), None);
+        let ok = (at, Some(datetime!(2026-11-26 20:00 +9)));
+        assert_eq!(
+            complaints_reported_in_time(&[ok], now, 12),
+            Some((true, datetime!(2026-11-26 20:00 +9)))
+        );
+        let missing = (at, None);
+        assert_eq!(
+            complaints_reported_in_time(&[ok, missing], now, 12).map(|x| x.0),
+            Some(false)
+        );
     }
 
     #[test]

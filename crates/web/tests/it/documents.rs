@@ -521,6 +521,16 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
     assert!(page.select_text(".read-overdue td").is_empty());
     // A week and a minute later, the readers who did nothing are overdue.
     clock.advance(time::Duration::days(7) + time::Duration::minutes(1));
+    // The readers' records speak for DOC-4.3.3(3) on the dashboard.
+    let status = |rows: Vec<mamori_app::compliance::ObligationRow>| {
+        rows.into_iter()
+            .find(|r| r.obligation.id == "DOC-4.3.3(3)")
+            .map(|r| r.status)
+    };
+    assert_eq!(
+        status(app.app.obligation_rows().await.unwrap()),
+        Some(mamori_domain::compliance::status::ObligationStatus::NotKept)
+    );
     // (the session has long expired: sign in again)
     let mut officer = app.signed_in(SECURITY_OFFICER).await;
     let page = officer.get("/documents/reading").await;

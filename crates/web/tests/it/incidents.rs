@@ -443,6 +443,20 @@ async fn recovery_deadlines_and_complaint_reports_escalate(t: &TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The complaint records speak for HR-4.2.7(3): its first report was late.
+    let row = app
+        .app
+        .obligation_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.obligation.id == "HR-4.2.7(3)")
+        .unwrap();
+    assert_eq!(
+        row.status,
+        mamori_domain::compliance::status::ObligationStatus::NotKept
+    );
+    assert!(row.latest.unwrap().evidence.contains("クレーム"));
     // Statistics for everyone: counts, no details.
     let mut employee = app.signed_in(EMPLOYEE).await;
     let stats = employee.get("/incidents/stats").await;
@@ -576,7 +590,9 @@ async fn procedures_name_the_lead_and_drills_change_them(t: &TestDb) {
     assert!(
         duties
             .iter()
-            .any(|d| d.title.contains("インシデント対応訓練") && d.cadence == "yearly")
+            .any(|d| d.title.contains("インシデント対応訓練")
+                && d.cadence == "every_180_days"
+                && d.source == "INC-4.1(2)")
     );
     // A drill that found problems must say what changed.
     let bad = sec
