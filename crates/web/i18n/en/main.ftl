@@ -877,3 +877,6 @@ incidents-board-report = Report to the board
 board-report-criteria = Why it is reported (INC-4.4(2))
 board-report-summary = What happened
 board-report-response = The response
+documents-compare-from = From
+documents-compare-to = To
+documents-compare-any = Compare side by side

@@ -877,3 +877,6 @@ incidents-board-report = 取締役会報告書
 board-report-criteria = 報告の理由（INC-4.4(2)）
 board-report-summary = 事案の概要
 board-report-response = 対応の経過
+documents-compare-from = 比較元
+documents-compare-to = 比較先
+documents-compare-any = 並べて比較

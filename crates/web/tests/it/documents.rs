@@ -235,6 +235,9 @@ async fn a_committee_approved_revision_reaches_its_readers(t: &TestDb) {
         .find(|v| v.number == 1)
         .unwrap()
         .id;
+    // Any two versions: the page offers both in a form.
+    let page = employee.get(&format!("/documents/{sns}")).await;
+    assert_eq!(page.select_text("#compare-form #from option").len(), 2);
     let cmp = employee
         .get(&format!("/documents/compare?from={older}&to={version_id}"))
         .await;
