@@ -162,6 +162,18 @@ impl App {
     /// takes every request waiting for the committee.
     pub async fn create_meeting(&self, actor: &Actor, input: &MeetingInput) -> AppResult<Meeting> {
         require_secretariat(actor)?;
+        self.convene(actor, input, &[]).await
+    }
+
+    /// Creates a meeting with the standing members, the requests waiting for
+    /// the committee and any further topics; the caller has checked who may
+    /// convene it (the 事務局; the 顧客情報管理責任者 after a leak, HR-4.2.7(2)).
+    pub(crate) async fn convene(
+        &self,
+        actor: &Actor,
+        input: &MeetingInput,
+        topics: &[String],
+    ) -> AppResult<Meeting> {
         let mut e = Errors::default();
         if !matches!(input.kind.as_str(), "regular" | "extraordinary") {
             e.push("kind", "invalid");
@@ -196,17 +208,24 @@ impl App {
                 present: true,
             })
             .collect();
-        let agenda: Vec<AgendaItem> = self
-            .pending_committee_items(actor)
-            .await?
+        let system = crate::auth::system_actor(self.today());
+        let mut titles: Vec<(Option<Uuid>, String)> =
+            topics.iter().map(|t| (None, t.clone())).collect();
+        titles.extend(
+            self.pending_committee_items(&system)
+                .await?
+                .into_iter()
+                .map(|r| (Some(r.id), format!("{} {}", r.ref_no, r.title))),
+        );
+        let agenda: Vec<AgendaItem> = titles
             .into_iter()
             .enumerate()
-            .map(|(i, r)| AgendaItem {
+            .map(|(i, (request_id, title))| AgendaItem {
                 id: Uuid::now_v7(),
                 meeting_id: m.id,
                 position: i64::try_from(i).unwrap_or(0) + 1,
-                request_id: Some(r.id),
-                title: format!("{} {}", r.ref_no, r.title),
+                request_id,
+                title,
                 decision: None,
                 reasoning: None,
                 conditions: None,

@@ -1426,6 +1426,82 @@ impl App {
         Ok(c)
     }
 
+    /// HR-4.2.7(2): after a leak the 顧客情報管理責任者 convenes the committee
+    /// (a 臨時委員会 with the complaint on its agenda); the members are told
+    /// and the complaint records it.
+    pub async fn convene_for_complaint(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        held_at: &str,
+        location: &str,
+    ) -> AppResult<crate::ports::Meeting> {
+        if !handles_complaints(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let mut c = self.store.complaint(id).await?;
+        if !c.leak {
+            return Err(AppError::Conflict("not_a_leak"));
+        }
+        if c.closed_at.is_some() {
+            return Err(AppError::Conflict("complaint_closed"));
+        }
+        let input = crate::committee::MeetingInput {
+            kind: "extraordinary".into(),
+            title: format!("臨時委員会（{} {}）", c.ref_no, c.customer),
+            held_at: held_at.to_string(),
+            location: location.to_string(),
+        };
+        let topic = format!("{} 顧客情報の漏えい: 会社の見解と関係者への通知", c.ref_no);
+        let m = self.convene(actor, &input, &[topic]).await?;
+        let before = c.clone();
+        c.version += 1;
+        let now = self.now();
+        let update = ComplaintUpdate {
+            id: Uuid::now_v7(),
+            complaint_id: c.id,
+            at: now,
+            author_id: self.recording_person(actor).await?,
+            body: format!("臨時委員会を招集しました（{}、{}）", m.ref_no, held_at),
+        };
+        let mut notices = Vec::new();
+        for p in self.responders().await? {
+            notices.push(
+                self.notice_for(
+                    &p,
+                    format!("cmp:{}:convene:{}:{}", c.id, m.id, p.id),
+                    "committee_convened",
+                    match p.language {
+                        Lang::Ja => (
+                            format!("【臨時委員会招集】{} {}", m.ref_no, c.customer),
+                            format!("顧客情報の漏えいについて臨時委員会を招集しました（HR-4.2.7(2)）。日時: {held_at}"),
+                        ),
+                        Lang::En => (
+                            format!("[Extraordinary committee] {} {}", m.ref_no, c.customer),
+                            format!("The committee is convened about a customer-information leak (HR-4.2.7(2)). When: {held_at}"),
+                        ),
+                    },
+                    self.link(&format!("/committee/{}", m.id)),
+                )
+                .await?,
+            );
+        }
+        let audit = self
+            .draft(
+                Some(actor),
+                "complaint.convene",
+                "complaint",
+                Some(c.id.to_string()),
+            )
+            .before(&before)
+            .after(&c)
+            .detail(format!("{} → {}", c.ref_no, m.ref_no));
+        self.store
+            .update_complaint(&c, Some(&update), &notices, audit)
+            .await?;
+        Ok(m)
+    }
+
     /// Recovery deadlines near or passed, and complaints whose first report
     /// is late: each told once per stage (to the 実行責任者 and the chair; to
     /// the 顧客情報管理責任者, the chair and the 事務局).

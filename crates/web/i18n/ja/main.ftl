@@ -880,3 +880,5 @@ board-report-response = 対応の経過
 documents-compare-from = 比較元
 documents-compare-to = 比較先
 documents-compare-any = 並べて比較
+complaints-convene = 臨時委員会を招集する（漏えい: HR-4.2.7(2)）
+err-not_a_leak = 漏えいを含むクレームではありません

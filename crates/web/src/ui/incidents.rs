@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/close", post(close))
         .route("/complaints", get(complaints).post(log_complaint))
         .route("/complaints/{id}", get(complaint).post(report_complaint))
+        .route("/complaints/{id}/convene", post(convene))
 }
 
 fn kind_name(s: &Signed, k: Kind) -> String {
@@ -961,4 +962,29 @@ async fn board_report(
         ui: Ui::for_signed(&s, &state),
         d,
     }))
+}
+
+#[derive(Deserialize)]
+struct ConveneForm {
+    held_at: String,
+    location: String,
+}
+
+async fn convene(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ConveneForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .convene_for_complaint(&s.s.actor, id, &f.held_at, &f.location)
+        .await;
+    settle(
+        r,
+        s.tr,
+        |m| format!("/committee/{}", m.id),
+        |errors| complaint_view(&state, &s, id, errors),
+    )
+    .await
 }

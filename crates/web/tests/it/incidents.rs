@@ -414,6 +414,29 @@ async fn recovery_deadlines_and_complaint_reports_escalate(t: &TestDb) {
     assert_eq!(count("incident_recovery").await, 2);
     // The first report, then closing a leak needs the position and the notice.
     let mut sec = app.signed_in(SECRETARIAT).await;
+    // A leak convenes the committee (HR-4.2.7(2)): a 臨時委員会 with it on the agenda.
+    let r = sec
+        .post(
+            &format!("{complaint_path}/convene"),
+            &[
+                ("held_at", "2026-12-04T17:00"),
+                ("location", "本社 会議室A"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let meeting = sec.get(&r.location()).await;
+    assert!(
+        meeting.text.contains("顧客情報の漏えい"),
+        "{}",
+        meeting.text
+    );
+    assert!(
+        sec.get(&complaint_path)
+            .await
+            .text
+            .contains("臨時委員会を招集しました")
+    );
     let v = lock(&sec.get(&complaint_path).await, "form");
     let r = sec
         .post(

@@ -162,6 +162,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/complaints", ""),
     ("POST", "/complaints", "customer=&content="),
     ("GET", "/complaints/{uuid}", ""),
+    (
+        "POST",
+        "/complaints/{uuid}/convene",
+        "held_at=2026-12-01T10:00&location=x",
+    ),
     ("GET", "/tasks", ""),
     ("GET", "/inbox", ""),
     ("GET", "/healthz", ""),
