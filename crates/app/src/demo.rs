@@ -150,6 +150,85 @@ impl App {
         Ok(())
     }
 
+    /// A demo company part-way through: one incident being handled (a lost
+    /// USB memory, triaged, contained) and one customer complaint already
+    /// first-reported. Only when no incident exists yet.
+    pub async fn seed_demo_incidents(&self) -> AppResult<()> {
+        if !self.store.incidents(None).await?.is_empty() {
+            return Ok(());
+        }
+        let reporter = self.cli_actor("m.aoki@minato-seiki.example").await?;
+        let secretariat = self.cli_actor("m.suzuki@minato-seiki.example").await?;
+        let lead = self.cli_actor("j.smith@minato-seiki.example").await?;
+        let drawings = self
+            .store
+            .systems()
+            .await?
+            .into_iter()
+            .find(|s| s.name == "設計図面管理サーバ")
+            .map(|s| s.id);
+        let i = self
+            .report_incident(
+                &reporter,
+                &crate::incidents::ReportInput {
+                    kind: "lost_device".into(),
+                    description: "客先訪問の帰りに USB メモリを紛失しました。\n図面の一部が入っていた可能性があります。".into(),
+                    occurred_at: String::new(),
+                    location: "客先からの帰路（タクシー車内）".into(),
+                    systems: drawings.into_iter().collect(),
+                },
+                &[],
+            )
+            .await?;
+        let i = self
+            .triage_incident(
+                &secretariat,
+                i.id,
+                &crate::incidents::TriageInput {
+                    version: i.version,
+                    kind: "lost_device".into(),
+                    title: "USB メモリの紛失（図面データ）".into(),
+                    confirmed: true,
+                    systems: drawings.into_iter().collect(),
+                    lead_id: Some(lead.id()),
+                    procedure_name: String::new(),
+                    board_victim: false,
+                    board_perpetrator: false,
+                },
+            )
+            .await?;
+        self.add_incident_entry(
+            &lead,
+            i.id,
+            "containment",
+            "タクシー会社に遺失物の照会。USB メモリは暗号化済みであることを確認。",
+            None,
+        )
+        .await?;
+        let c = self
+            .log_complaint(
+                &secretariat,
+                &crate::incidents::ComplaintInput {
+                    customer: "株式会社あおば製作所".into(),
+                    content: "見積書の宛名が他社になっていたとの指摘。".into(),
+                    received_at: String::new(),
+                    leak: false,
+                },
+            )
+            .await?;
+        self.report_complaint(
+            &secretariat,
+            c.id,
+            &crate::incidents::ComplaintReport {
+                version: c.version,
+                body: "第一報: 営業部で事実関係を確認中。".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Loads the demo company unless the database already holds people.
     /// Returns the accounts to print.
     pub async fn seed_demo(&self) -> AppResult<Vec<DemoAccount>> {

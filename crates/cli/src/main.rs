@@ -631,6 +631,7 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
     app.seed_demo_documents(&mamori_io::policy_text::library_documents(&policy))
         .await
         .map_err(describe)?;
+    app.seed_demo_incidents().await.map_err(describe)?;
     let banner = move |addr: SocketAddr| {
         println!();
         println!(
