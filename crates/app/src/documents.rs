@@ -310,6 +310,10 @@ impl App {
     }
 
     /// The document if the actor may read it; "not found" otherwise.
+    pub(crate) async fn readable_document(&self, actor: &Actor, id: Uuid) -> AppResult<Document> {
+        self.readable(actor, id).await
+    }
+
     async fn readable(&self, actor: &Actor, id: Uuid) -> AppResult<Document> {
         let d = self.store.document(id).await?;
         if self.can_read(actor, &d) {
@@ -421,19 +425,28 @@ impl App {
             None => None,
         };
         let owner_name = self.store.person(d.owner_id).await?.name;
-        let change_requests = match (&d.code, insider) {
-            (Some(code), true) => self
-                .store
+        let change_requests = if insider {
+            let names_this = |r: &RequestRecord| {
+                serde_json::from_str::<serde_json::Value>(&r.details)
+                    .ok()
+                    .and_then(|v| v.get("document_id")?.as_str().map(str::to_string))
+                    .is_some_and(|x| x == d.id.to_string())
+            };
+            self.store
                 .requests(&crate::ports::RequestFilter {
                     kind: Some("change_request".into()),
-                    limit: 100,
+                    limit: 500,
                     ..Default::default()
                 })
                 .await?
                 .into_iter()
-                .filter(|r| r.document.as_deref() == Some(code.as_str()))
-                .collect(),
-            _ => vec![],
+                .filter(|r| {
+                    names_this(r)
+                        || (d.code.is_some() && r.document.as_deref() == d.code.as_deref())
+                })
+                .collect()
+        } else {
+            vec![]
         };
         Ok(DocumentView {
             authority: rules::approval_authority(d.tier, d.record_kind)

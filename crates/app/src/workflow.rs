@@ -44,7 +44,12 @@ pub struct ExceptionInput {
 /// 変更申請 as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ChangeRequestInput {
+    /// Policy document code; or leave empty and name a library document.
+    #[serde(default)]
     pub document: String,
+    /// A document of the library the change is about (instead of `document`).
+    #[serde(default)]
+    pub document_id: Option<Uuid>,
     #[serde(default)]
     pub clause: String,
     /// The change asked for.
@@ -62,6 +67,9 @@ struct ExceptionDetails {
 struct ChangeDetails {
     proposal: String,
     reason: String,
+    /// The library document, when the request names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    document_id: Option<Uuid>,
 }
 
 /// A request with everything its page shows.
@@ -552,7 +560,22 @@ impl App {
         input: &ChangeRequestInput,
     ) -> AppResult<RequestRecord> {
         let mut e = Errors::default();
-        let doc = e.take(document("document", &input.document));
+        // A library document (any tier) or a policy document by its code.
+        let library = match input.document_id {
+            Some(id) => match self.readable_document(actor, id).await {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    e.push("document", "unknown_document");
+                    None
+                }
+            },
+            None => None,
+        };
+        let doc = match &library {
+            Some(d) => Some(d.code.as_deref().and_then(PolicyDocument::parse)),
+            None if input.document_id.is_some() => None,
+            None => e.take(document("document", &input.document)).map(Some),
+        };
         let proposal = e.take(required_multiline("proposal", &input.proposal, 4000));
         let reason = e.take(required_multiline("reason", &input.reason, 2000));
         e.done()?;
@@ -560,10 +583,18 @@ impl App {
             return Err(AppError::field("document", "required"));
         };
         let clause = Some(input.clause.trim().to_string()).filter(|c| !c.is_empty());
-        let details = serde_json::to_string(&ChangeDetails { proposal, reason })
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let title = format!("{} の変更申請", doc.name_ja());
-        let r = self.new_record(actor, "change_request", title, Some(doc), clause, details);
+        let title = match (&library, doc) {
+            (Some(d), _) => format!("{} の変更申請", d.title),
+            (None, Some(p)) => format!("{} の変更申請", p.name_ja()),
+            (None, None) => return Err(AppError::field("document", "required")),
+        };
+        let details = serde_json::to_string(&ChangeDetails {
+            proposal,
+            reason,
+            document_id: library.as_ref().map(|d| d.id),
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let r = self.new_record(actor, "change_request", title, doc, clause, details);
         self.file(actor, r, workflow::change_request_flow(), "change_request")
             .await
     }

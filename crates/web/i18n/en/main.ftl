@@ -882,3 +882,4 @@ documents-compare-to = To
 documents-compare-any = Compare side by side
 complaints-convene = Convene the committee (leak: HR-4.2.7(2))
 err-not_a_leak = The complaint does not involve a leak
+documents-request-change = Request a change to this document

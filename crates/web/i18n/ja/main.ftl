@@ -882,3 +882,4 @@ documents-compare-to = 比較先
 documents-compare-any = 並べて比較
 complaints-convene = 臨時委員会を招集する（漏えい: HR-4.2.7(2)）
 err-not_a_leak = 漏えいを含むクレームではありません
+documents-request-change = この文書の変更を申請する

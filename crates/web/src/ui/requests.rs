@@ -153,17 +153,52 @@ async fn exception_file(
 struct ChangeForm {
     ui: Ui,
     input: ChangeRequestInput,
+    /// The library document named, when the form came from its page.
+    doc_title: Option<String>,
     documents: Vec<(String, String)>,
     errors: FormErrors,
 }
 
-async fn change_form(State(state): State<AppState>, s: Signed) -> Response {
-    page(&ChangeForm {
+#[derive(Deserialize)]
+struct ChangeQuery {
+    #[serde(default)]
+    document_id: Option<Uuid>,
+}
+
+async fn doc_title(
+    state: &AppState,
+    s: &Signed,
+    id: Option<Uuid>,
+) -> Result<Option<String>, UiError> {
+    Ok(match id {
+        Some(id) => Some(
+            state
+                .app
+                .document_view(&s.s.actor, id)
+                .await
+                .ui(s.tr)?
+                .document
+                .title,
+        ),
+        None => None,
+    })
+}
+
+async fn change_form(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<ChangeQuery>,
+) -> Result<Response, UiError> {
+    Ok(page(&ChangeForm {
         ui: Ui::for_signed(&s, &state),
-        input: ChangeRequestInput::default(),
+        doc_title: doc_title(&state, &s, q.document_id).await?,
+        input: ChangeRequestInput {
+            document_id: q.document_id,
+            ..Default::default()
+        },
         documents: documents(s.tr),
         errors: FormErrors::default(),
-    })
+    }))
 }
 
 async fn change_file(
@@ -177,6 +212,9 @@ async fn change_file(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ChangeForm {
                 ui: Ui::for_signed(&s, &state),
+                doc_title: doc_title(&state, &s, input.document_id)
+                    .await
+                    .unwrap_or(None),
                 input,
                 documents: documents(s.tr),
                 errors: FormErrors::from(s.tr, &errs),

@@ -476,6 +476,45 @@ async fn each_reader_sees_only_their_documents(t: &TestDb) {
         )
         .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    // A change request about a library document without a policy code
+    // (the annual review's outcome) is linked to it.
+    let form = sec
+        .get(&format!("/requests/new/change?document_id={procedure}"))
+        .await;
+    assert_eq!(form.select_text("p#document"), vec!["バックアップ手順書"]);
+    let r = sec
+        .post(
+            "/requests/new/change",
+            &[
+                ("document_id", procedure.as_str()),
+                ("clause", "２"),
+                ("proposal", "取得を1日2回にする"),
+                ("reason", "年次見直しの結果"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let listed = sec.get(&format!("/documents/{procedure}")).await;
+    assert!(
+        listed
+            .select_text("#change-requests li")
+            .iter()
+            .any(|l| l.contains("バックアップ手順書 の変更申請")),
+        "{}",
+        listed.text
+    );
+    // An employee cannot name a document they may not read.
+    let hidden = employee
+        .post(
+            "/requests/new/change",
+            &[
+                ("document_id", procedure.as_str()),
+                ("proposal", "x"),
+                ("reason", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The public 基本方針 needs no sign-in; nothing else is public.
     let mut anon = app.client();
     let public = anon.get("/public/basic-policy").await;
