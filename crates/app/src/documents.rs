@@ -310,11 +310,7 @@ impl App {
     }
 
     /// The document if the actor may read it; "not found" otherwise.
-    pub(crate) async fn readable_document(&self, actor: &Actor, id: Uuid) -> AppResult<Document> {
-        self.readable(actor, id).await
-    }
-
-    async fn readable(&self, actor: &Actor, id: Uuid) -> AppResult<Document> {
+    pub(crate) async fn readable(&self, actor: &Actor, id: Uuid) -> AppResult<Document> {
         let d = self.store.document(id).await?;
         if self.can_read(actor, &d) {
             Ok(d)
@@ -1339,6 +1335,13 @@ impl App {
         let d = self.store.document(v.document_id).await?;
         let now = self.now();
         let today = self.today();
+        let people: HashMap<Uuid, Person> = self
+            .store
+            .all_people()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
         let mut n = 0;
         for mut r in self.store.reads_of_version(v.id).await? {
             if rules::read_status(r.completed_at, r.exempt_reason.is_some(), r.due_at, now)
@@ -1346,7 +1349,9 @@ impl App {
             {
                 continue;
             }
-            let p = self.store.person(r.person_id).await?;
+            let Some(p) = people.get(&r.person_id) else {
+                continue;
+            };
             if p.has_left(today)
                 || scope
                     .as_ref()
@@ -1356,7 +1361,7 @@ impl App {
             }
             let notice = self
                 .notice_for(
-                    &p,
+                    p,
                     format!("doc:{}:remind:{}:{}", v.id, p.id, today),
                     "document_reminder",
                     Texts::reminder(p.language, &d, &v),
@@ -1807,23 +1812,37 @@ impl App {
         &self,
         actor: &Actor,
     ) -> AppResult<Vec<(String, String, time::OffsetDateTime)>> {
-        let mut out = Vec::new();
-        for r in self.store.reads_of_person(actor.id()).await? {
-            if r.completed_at.is_some() || r.exempt_reason.is_some() {
-                continue;
-            }
-            let v = self.store.doc_version(r.version_id).await?;
-            if v.state != VersionState::Current {
-                continue;
-            }
-            let d = self.store.document(v.document_id).await?;
-            out.push((
-                format!("理解度チェック: {} 第{}版", d.title, v.number),
-                format!("/documents/{}", d.id),
-                r.due_at,
-            ));
+        let pending: Vec<ReadRecord> = self
+            .store
+            .reads_of_person(actor.id())
+            .await?
+            .into_iter()
+            .filter(|r| r.completed_at.is_none() && r.exempt_reason.is_none())
+            .collect();
+        if pending.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(out)
+        // Two reads for all of them, not two per pending check.
+        let current = self.store.doc_versions_in(&[VersionState::Current]).await?;
+        let docs: HashMap<Uuid, Document> = self
+            .store
+            .documents()
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        Ok(pending
+            .into_iter()
+            .filter_map(|r| {
+                let v = current.iter().find(|v| v.id == r.version_id)?;
+                let d = docs.get(&v.document_id)?;
+                Some((
+                    format!("理解度チェック: {} 第{}版", d.title, v.number),
+                    format!("/documents/{}", d.id),
+                    r.due_at,
+                ))
+            })
+            .collect())
     }
 }
 

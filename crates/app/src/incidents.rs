@@ -848,15 +848,7 @@ impl App {
         }
         let now = self.now();
         let system = crate::auth::system_actor(self.today());
-        let owner = if actor.id().is_nil() {
-            self.holders(Role::Secretariat, None)
-                .await?
-                .first()
-                .map(|p| p.id)
-                .ok_or(AppError::Conflict("no_secretariat"))?
-        } else {
-            actor.id()
-        };
+        let owner = self.recording_person(actor).await?;
         let d = Document {
             id: Uuid::now_v7(),
             ref_no: String::new(),

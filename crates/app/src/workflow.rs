@@ -562,7 +562,7 @@ impl App {
         let mut e = Errors::default();
         // A library document (any tier) or a policy document by its code.
         let library = match input.document_id {
-            Some(id) => match self.readable_document(actor, id).await {
+            Some(id) => match self.readable(actor, id).await {
                 Ok(d) => Some(d),
                 Err(_) => {
                     e.push("document", "unknown_document");

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_app::incidents::{
-    ComplaintInput, ComplaintView, IncidentStats, IncidentView, ReportInput, TriageInput,
+    ComplaintInput, ComplaintReport, ComplaintView, IncidentStats, IncidentView, ReportInput,
+    TriageInput,
 };
 use mamori_app::ports::{Complaint, Incident, ResponseProcedure, SystemRecord};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,12 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}", get(get_incident))
         .route("/incidents/{id}/triage", post(triage_incident))
         .route("/incidents/{id}/entries", post(add_entry))
+        .route("/incidents/{id}/recovery", post(record_recovery))
+        .route("/incidents/{id}/plan", post(write_plan))
+        .route("/incidents/{id}/plan/publication", post(publish_plan))
+        .route("/incidents/{id}/lessons", post(record_lessons))
+        .route("/incidents/{id}/closure", post(close_incident))
+        .route("/complaints/{id}/reports", post(report_complaint))
         .route("/systems", get(list_systems))
         .route("/response-procedures", get(list_procedures))
         .route("/complaints", get(list_complaints).post(log_complaint))
@@ -173,4 +180,127 @@ pub async fn list_procedures(
     Ok(Json(ProcedureList {
         items: s.app.procedures(&c.actor).await.api(&c)?,
     }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Step {
+    /// The incident's row version read (optimistic lock).
+    pub version: i64,
+    /// What was recovered (recovery).
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub plan_technical: String,
+    #[serde(default)]
+    pub plan_organisational: String,
+    #[serde(default)]
+    pub lessons: String,
+    /// YYYY-MM-DD
+    #[serde(default)]
+    pub board_reported_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/recovery", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Step,
+    responses((status = 200, body = Incident), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn record_recovery(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(x): Json<Step>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .record_recovery(&c.actor, id, x.version, &x.body)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/plan", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Step,
+    responses((status = 200, body = Incident), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn write_plan(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(x): Json<Step>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .write_prevention_plan(
+                &c.actor,
+                id,
+                x.version,
+                &x.plan_technical,
+                &x.plan_organisational,
+            )
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/plan/publication", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Step,
+    responses((status = 200, body = Incident), (status = 409, body = crate::error::Problem)))]
+pub async fn publish_plan(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(x): Json<Step>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .publish_prevention_plan(&c.actor, id, x.version)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/lessons", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Step,
+    responses((status = 200, body = Incident), (status = 422, body = crate::error::Problem)))]
+pub async fn record_lessons(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(x): Json<Step>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .record_lessons(&c.actor, id, x.version, &x.lessons, &x.board_reported_on)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/closure", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Step,
+    responses((status = 200, body = Incident), (status = 422, body = crate::error::Problem, description = "what INC-4.4 still needs, one field error `close` each")))]
+pub async fn close_incident(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(x): Json<Step>,
+) -> Result<Json<Incident>, ApiError> {
+    Ok(Json(
+        s.app
+            .close_incident(&c.actor, id, x.version)
+            .await
+            .api(&c)?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/reports", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ComplaintReport,
+    responses((status = 200, body = Complaint), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn report_complaint(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(r): Json<ComplaintReport>,
+) -> Result<Json<Complaint>, ApiError> {
+    Ok(Json(
+        s.app.report_complaint(&c.actor, id, &r).await.api(&c)?,
+    ))
 }

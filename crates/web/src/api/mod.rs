@@ -176,6 +176,8 @@ impl utoipa::Modify for BearerAuth {
         incidents::list_incidents, incidents::report_incident, incidents::get_incident, incidents::triage_incident,
         incidents::add_entry, incidents::incident_stats, incidents::list_systems, incidents::list_complaints,
         incidents::log_complaint, incidents::list_procedures,
+        incidents::record_recovery, incidents::write_plan, incidents::publish_plan, incidents::record_lessons,
+        incidents::close_incident, incidents::report_complaint,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

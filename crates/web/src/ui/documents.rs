@@ -219,28 +219,17 @@ async fn new_form(State(state): State<AppState>, s: Signed) -> Result<Response, 
 
 /// The document form's fields; audience lists come as repeated keys.
 fn document_input(pairs: &[(String, String)]) -> (DocumentInput, i64) {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let ids = |k: &str| {
-        pairs
-            .iter()
-            .filter(|(key, _)| key == k)
-            .filter_map(|(_, v)| Uuid::parse_str(v).ok())
-            .collect::<Vec<_>>()
-    };
+    let f = super::Pairs(pairs);
+    let one = |k: &str| f.one(k);
+    let ids = |k: &str| f.ids(k);
     let audience = Audience {
         public: !one("aud_public").is_empty(),
         everyone: !one("aud_everyone").is_empty(),
         departments: ids("aud_departments"),
-        roles: pairs
+        roles: f
+            .all("aud_roles")
             .iter()
-            .filter(|(key, _)| key == "aud_roles")
-            .filter_map(|(_, v)| v.parse::<Role>().ok())
+            .filter_map(|v| v.parse::<Role>().ok())
             .collect(),
         people: ids("aud_people"),
     };

@@ -340,23 +340,14 @@ async fn triage(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let f = super::Pairs(&pairs);
+    let one = |k: &str| f.one(k);
     let t = TriageInput {
         version: one("version").parse().unwrap_or(0),
         kind: one("kind"),
         title: one("title"),
         confirmed: one("confirmed") == "1",
-        systems: pairs
-            .iter()
-            .filter(|(k, _)| k == "systems")
-            .filter_map(|(_, v)| Uuid::parse_str(v).ok())
-            .collect(),
+        systems: f.ids("systems"),
         lead_id: Uuid::parse_str(&one("lead_id")).ok(),
         procedure_name: one("procedure_name"),
         board_victim: !one("board_victim").is_empty(),
@@ -825,20 +816,11 @@ async fn save_procedure(
     s: Signed,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let f = super::Pairs(&pairs);
+    let one = |k: &str| f.one(k);
     let input = ProcedureInput {
         name: one("name"),
-        kinds: pairs
-            .iter()
-            .filter(|(k, _)| k == "kinds")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        kinds: f.all("kinds"),
         start_trigger: one("start_trigger"),
         end_trigger: one("end_trigger"),
         roles: one("roles"),

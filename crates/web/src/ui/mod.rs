@@ -184,6 +184,36 @@ impl FormErrors {
     }
 }
 
+/// A form posted as its pairs, for forms with repeated fields (check boxes,
+/// multiple selects).
+pub struct Pairs<'a>(pub &'a [(String, String)]);
+
+impl Pairs<'_> {
+    /// The first value of a field, or "".
+    pub fn one(&self, k: &str) -> String {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    /// Every value of a field.
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    /// Every value of a field that is an id.
+    pub fn ids(&self, k: &str) -> Vec<uuid::Uuid> {
+        self.all(k)
+            .iter()
+            .filter_map(|v| uuid::Uuid::parse_str(v).ok())
+            .collect()
+    }
+}
+
 /// Formats an optional date for a form field.
 pub fn date_value(d: &Option<time::Date>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()

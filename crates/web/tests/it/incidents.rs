@@ -570,6 +570,62 @@ async fn the_api_reports_and_lists_only_what_the_caller_may_see(t: &TestDb) {
         )
         .await;
     assert_eq!(cmp.status, StatusCode::CREATED, "{}", cmp.text);
+    let cid = cmp.json()["id"].as_str().unwrap().to_string();
+    let first = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/complaints/{cid}/reports"),
+            &sec,
+            Some(serde_json::json!({"version": 1, "body": "第一報"})),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert!(first.json()["first_report_at"].is_string());
+    // The whole response through the API: triage, recovery, plan, close.
+    let lead = person_id(&app, LEAD).await;
+    let t = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/triage"),
+            &sec,
+            Some(serde_json::json!({"version": 1, "kind": "malware", "confirmed": true, "lead_id": lead})),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
+    let step = |path: &str, body: serde_json::Value| {
+        let (mut c, sec, path) = (
+            app.client(),
+            sec.clone(),
+            format!("/api/v1/incidents/{id}/{path}"),
+        );
+        async move { c.api(Method::POST, &path, &sec, Some(body)).await }
+    };
+    let early = step("closure", serde_json::json!({"version": 2})).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text.contains("not_recovered"), "{}", early.text);
+    let r = step(
+        "recovery",
+        serde_json::json!({"version": 2, "body": "駆除完了"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = step(
+        "plan",
+        serde_json::json!({"version": 3, "plan_technical": "添付の自動検査", "plan_organisational": "訓練"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = step("plan/publication", serde_json::json!({"version": 4})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = step(
+        "lessons",
+        serde_json::json!({"version": 5, "lessons": "窓口の周知"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = step("closure", serde_json::json!({"version": 6})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["state"], "closed");
     app.close().await;
 }
 mamori_testkit::db_test!(api, the_api_reports_and_lists_only_what_the_caller_may_see);
