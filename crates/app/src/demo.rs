@@ -237,6 +237,8 @@ impl App {
         if !already {
             self.insert_demo(&company).await?;
         }
+        self.seed_risk_catalogues(mamori_domain::org::Lang::Ja)
+            .await?;
         let people = self.store.all_people().await?;
         let by_no: HashMap<&str, &Person> =
             people.iter().map(|p| (p.employee_no.as_str(), p)).collect();

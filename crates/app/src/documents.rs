@@ -839,6 +839,7 @@ impl App {
     /// Called after any request changes: document requests move their
     /// versions and documents. Failures are left to the scheduled run.
     pub(crate) async fn after_request_change(&self, r: &RequestRecord) {
+        self.after_risk_request(r).await;
         if r.kind.starts_with("document_")
             && let Err(e) = self.sync_documents().await
         {

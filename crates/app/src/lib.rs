@@ -27,6 +27,7 @@ pub mod incidents;
 pub mod org;
 pub mod org_import;
 pub mod ports;
+pub mod risk;
 pub mod settings;
 pub mod workflow;
 

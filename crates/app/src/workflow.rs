@@ -112,6 +112,7 @@ pub(crate) fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
             Ok(workflow::exception_flow(doc))
         }
         "change_request" => Ok(workflow::change_request_flow()),
+        "risk_approval" => Ok(crate::risk::approval_flow()),
         other => Err(AppError::Internal(format!("unknown flow {other}"))),
     }
 }

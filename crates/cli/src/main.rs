@@ -242,6 +242,10 @@ async fn main() -> anyhow::Result<()> {
             }
             cfg.check()?;
             let app = open(&cfg.database_url, !no_migrate).await?;
+            // A new organisation starts from mamori's threat and vulnerability catalogues.
+            app.seed_risk_catalogues(mamori_domain::org::Lang::Ja)
+                .await
+                .map_err(describe)?;
             tracing::info!(config = ?cfg, "starting");
             serve(app, &cfg, None).await
         }

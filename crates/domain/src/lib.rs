@@ -38,6 +38,7 @@ pub mod incidents;
 pub mod org;
 pub mod password;
 pub mod policy;
+pub mod risk;
 pub mod roles;
 pub mod schedule;
 pub mod settings;

@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod asset_register;
 pub mod encoding;
 pub mod org_csv;
 pub mod policy_text;

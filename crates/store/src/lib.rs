@@ -23,6 +23,7 @@ mod documents;
 mod duties;
 mod incidents;
 mod org;
+mod risk;
 mod settings;
 pub mod sql;
 mod workflow;

@@ -81,6 +81,15 @@ impl Stmt {
         self.args.push(a.into());
         self
     }
+    /// The SQL and its arguments, to append to another statement.
+    pub fn into_parts(self) -> (String, Vec<Arg>) {
+        (self.sql, self.args)
+    }
+    /// Adds arguments taken from another statement (see `into_parts`).
+    pub fn extend(mut self, args: Vec<Arg>) -> Stmt {
+        self.args.extend(args);
+        self
+    }
     pub fn sql(&self) -> &str {
         &self.sql
     }

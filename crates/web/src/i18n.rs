@@ -141,6 +141,14 @@ mod tests {
         );
     }
 
+    /// Both bundles load: a key defined twice would make every page fail.
+    #[test]
+    fn bundles_load_without_duplicates() {
+        for lang in [Lang::Ja, Lang::En] {
+            assert_ne!(Tr(lang).t("nav-home"), "nav-home");
+        }
+    }
+
     /// Keys built at run time from enums and codes exist in both languages.
     #[test]
     fn every_dynamic_key_exists() {
@@ -292,6 +300,92 @@ mod tests {
                 ["president", "committee", "none"]
                     .iter()
                     .map(|a| format!("authority-{a}")),
+            );
+        }
+        {
+            use mamori_domain::risk::catalogue::ThreatSource;
+            use mamori_domain::risk::{Combine, ContextKind, Form, LinkKind, RiskStatus};
+            keys.extend(Form::ALL.iter().map(|f| format!("asset-form-{}", f.id())));
+            keys.extend(
+                LinkKind::ALL
+                    .iter()
+                    .map(|k| format!("asset-link-{}", k.id())),
+            );
+            keys.extend(
+                LinkKind::ALL
+                    .iter()
+                    .map(|k| format!("asset-link-{}-rev", k.id())),
+            );
+            keys.extend(
+                RiskStatus::ALL
+                    .iter()
+                    .map(|k| format!("risk-status-{}", k.id())),
+            );
+            keys.extend(
+                ThreatSource::ALL
+                    .iter()
+                    .map(|k| format!("threat-source-{}", k.id())),
+            );
+            keys.extend(
+                ContextKind::ALL
+                    .iter()
+                    .map(|k| format!("context-kind-{}", k.id())),
+            );
+            keys.extend(
+                Combine::ALL
+                    .iter()
+                    .map(|k| format!("risk-combine-{}", k.id())),
+            );
+            keys.extend(
+                [
+                    "confidentiality",
+                    "integrity",
+                    "availability",
+                    "likelihood",
+                    "impact",
+                ]
+                .iter()
+                .map(|k| format!("method-{k}")),
+            );
+            keys.extend(
+                ["ref_no", "name", "importance", "updated"]
+                    .iter()
+                    .map(|k| format!("assets-sort-{k}")),
+            );
+            keys.extend(
+                ["ref_no", "score", "residual", "updated"]
+                    .iter()
+                    .map(|k| format!("risks-sort-{k}")),
+            );
+            keys.extend(
+                [
+                    "scale_size",
+                    "scale_order",
+                    "scale_label",
+                    "band_gap",
+                    "band_order",
+                    "scale_in_use",
+                    "no_treatment",
+                    "no_controls",
+                    "no_residual",
+                    "residual_above",
+                    "in_approval",
+                    "already_submitted",
+                    "not_identified",
+                    "unknown",
+                    "unknown_asset",
+                    "self_link",
+                    "outside_scope",
+                    "unknown_annex",
+                    "unknown_obligation",
+                    "invalid_number",
+                    "duplicate_ref",
+                    "invalid_rating",
+                    "invalid_form",
+                    "file_unreadable",
+                ]
+                .iter()
+                .map(|c| format!("err-{c}")),
             );
         }
         keys.extend(

@@ -9,6 +9,7 @@ mod documents;
 mod incidents;
 mod org;
 mod requests;
+mod risk;
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;
@@ -178,10 +179,15 @@ impl utoipa::Modify for BearerAuth {
         incidents::log_complaint, incidents::list_procedures,
         incidents::record_recovery, incidents::write_plan, incidents::publish_plan, incidents::record_lessons,
         incidents::close_incident, incidents::report_complaint,
+        risk::list_assets, risk::create_asset, risk::get_asset, risk::update_asset,
+        risk::list_risks, risk::create_risk, risk::get_risk, risk::update_risk, risk::treat_risk, risk::submit_risk,
+        risk::risk_overview, risk::get_method, risk::put_method, risk::list_threats, risk::create_threat,
+        risk::list_vulnerabilities, risk::create_vulnerability, risk::list_context, risk::create_context,
+        risk::list_intel, risk::create_intel, risk::list_assessments, risk::take_assessment, risk::get_assessment,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "documents"), (name = "incidents"), (name = "me"))
+    tags((name = "organisation"), (name = "audit"), (name = "workflow"), (name = "committee"), (name = "compliance"), (name = "documents"), (name = "incidents"), (name = "risk"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -206,5 +212,6 @@ pub fn routes() -> Router<AppState> {
         .merge(compliance::routes())
         .merge(documents::routes())
         .merge(incidents::routes())
+        .merge(risk::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }

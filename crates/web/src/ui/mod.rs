@@ -13,6 +13,7 @@ mod incidents;
 mod me;
 mod org;
 mod requests;
+mod risk;
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(checklists::routes())
         .merge(documents::routes())
         .merge(incidents::routes())
+        .merge(risk::routes())
 }
 
 /// What the layout needs on every page.
@@ -57,6 +59,8 @@ pub struct UserNav {
     pub view_audit: bool,
     pub manage_settings: bool,
     pub committee: bool,
+    /// Sees the whole risk register.
+    pub risk: bool,
 }
 
 impl Ui {
@@ -82,6 +86,7 @@ impl Ui {
                 view_audit: a.can(Permission::ViewAudit),
                 manage_settings: a.can(Permission::ManageSettings),
                 committee: mamori_app::App::reads_committee(a),
+                risk: mamori_app::risk::RiskAccess::of(a).sees_all(),
             }),
         }
     }

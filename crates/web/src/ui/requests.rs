@@ -245,6 +245,8 @@ struct DetailPage {
     details: Vec<(String, String)>,
     /// The document (or version) a document request is about.
     doc_link: Option<String>,
+    /// The risk a management approval is about.
+    risk_link: Option<String>,
     errors: FormErrors,
 }
 
@@ -286,6 +288,7 @@ async fn detail_view(
         (None, Some(did)) => Some(format!("/documents/{did}")),
         _ => None,
     };
+    let risk_link = id_of("risk_id").map(|id| format!("/risks/{id}"));
     let details = ["proposal", "reason", "alternative", "method"]
         .iter()
         .filter_map(|k| {
@@ -304,6 +307,7 @@ async fn detail_view(
         history,
         details,
         doc_link,
+        risk_link,
         errors,
         v,
     })

@@ -12,5 +12,6 @@ mod incidents;
 mod mail;
 mod matrix;
 mod org;
+mod risk;
 mod sign_in;
 mod workflow;

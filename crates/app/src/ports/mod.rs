@@ -3,6 +3,8 @@
 //! clock. Every mutating method takes the audit event to append in the same
 //! transaction, so no change is ever stored without its trail.
 
+mod risk;
+
 use async_trait::async_trait;
 use mamori_domain::audit::AuditEvent;
 use mamori_domain::org::{Department, EmploymentType, Person, RoleAssignment};
@@ -10,6 +12,8 @@ use mamori_domain::settings::SecuritySettings;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+pub use risk::*;
 
 /// The time, injected so rules are tested to the minute.
 pub trait Clock: Send + Sync {
@@ -371,6 +375,7 @@ pub trait Store:
     + ChecklistRepo
     + DocumentRepo
     + IncidentRepo
+    + RiskRepo
 {
 }
 impl<T> Store for T where
@@ -386,6 +391,7 @@ impl<T> Store for T where
         + ChecklistRepo
         + DocumentRepo
         + IncidentRepo
+        + RiskRepo
 {
 }
 
