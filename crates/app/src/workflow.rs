@@ -1057,6 +1057,15 @@ impl App {
                 status: schedule::due_status(due, None, now, soon),
             });
         }
+        for (title, link, due) in self.survey_tasks(actor).await? {
+            tasks.push(Task {
+                kind: "survey".into(),
+                title,
+                link,
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         for (title, link, due) in self.reading_tasks(actor).await? {
             tasks.push(Task {
                 kind: "comprehension_check".into(),

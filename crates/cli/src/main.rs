@@ -246,6 +246,8 @@ async fn main() -> anyhow::Result<()> {
             app.seed_risk_catalogues(mamori_domain::org::Lang::Ja)
                 .await
                 .map_err(describe)?;
+            // RISK-5(2), (3): the yearly reviews stay scheduled with the 事務局.
+            app.ensure_risk_duties().await.map_err(describe)?;
             tracing::info!(config = ?cfg, "starting");
             serve(app, &cfg, None).await
         }
@@ -636,6 +638,7 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
         .await
         .map_err(describe)?;
     app.seed_demo_incidents().await.map_err(describe)?;
+    app.ensure_risk_duties().await.map_err(describe)?;
     let banner = move |addr: SocketAddr| {
         println!();
         println!(

@@ -24,6 +24,7 @@ mod duties;
 mod incidents;
 mod org;
 mod risk;
+mod risk_reviews;
 mod settings;
 pub mod sql;
 mod workflow;

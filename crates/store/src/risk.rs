@@ -1159,9 +1159,11 @@ impl RiskRepo for SqlStore {
 
     async fn risk_heat(&self, residual: bool) -> Result<HeatCounts, StoreError> {
         let sql = if residual {
-            "SELECT COALESCE(residual_likelihood, likelihood) AS l, COALESCE(residual_impact, impact) AS i, \
+            "SELECT CASE WHEN status = 'approved' THEN COALESCE(residual_likelihood, likelihood) ELSE likelihood END AS l, \
+             CASE WHEN status = 'approved' THEN COALESCE(residual_impact, impact) ELSE impact END AS i, \
              COUNT(*) AS n FROM risks WHERE identified = TRUE \
-             GROUP BY COALESCE(residual_likelihood, likelihood), COALESCE(residual_impact, impact)"
+             GROUP BY CASE WHEN status = 'approved' THEN COALESCE(residual_likelihood, likelihood) ELSE likelihood END, \
+             CASE WHEN status = 'approved' THEN COALESCE(residual_impact, impact) ELSE impact END"
         } else {
             "SELECT likelihood AS l, impact AS i, COUNT(*) AS n FROM risks WHERE identified = TRUE \
              GROUP BY likelihood, impact"

@@ -237,6 +237,7 @@ mod tests {
                 "comprehension_check",
                 "incident",
                 "complaint",
+                "survey",
             ]
             .iter()
             .map(|t| format!("task-{t}")),
@@ -336,6 +337,7 @@ mod tests {
                     .iter()
                     .map(|k| format!("risk-combine-{}", k.id())),
             );
+            keys.extend((1..=5).map(|r| format!("survey-rating-{r}")));
             keys.extend(
                 [
                     "confidentiality",
@@ -383,6 +385,8 @@ mod tests {
                     "invalid_rating",
                     "invalid_form",
                     "file_unreadable",
+                    "survey_closed",
+                    "already_approved",
                 ]
                 .iter()
                 .map(|c| format!("err-{c}")),

@@ -376,6 +376,7 @@ pub trait Store:
     + DocumentRepo
     + IncidentRepo
     + RiskRepo
+    + ReviewRepo
 {
 }
 impl<T> Store for T where
@@ -392,6 +393,7 @@ impl<T> Store for T where
         + DocumentRepo
         + IncidentRepo
         + RiskRepo
+        + ReviewRepo
 {
 }
 

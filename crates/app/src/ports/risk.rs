@@ -372,7 +372,8 @@ pub trait RiskRepo: Send + Sync {
     /// Risks waiting on a management decision.
     async fn risks_in_approval(&self) -> Result<Vec<Risk>, StoreError>;
     /// Identified risks counted per (likelihood, impact); `residual` counts
-    /// the residual point of risks that have one, else the inherent point.
+    /// the residual point of risks whose treatment management approved (and
+    /// that approval still holds), else the inherent point.
     async fn risk_heat(&self, residual: bool) -> Result<HeatCounts, StoreError>;
     /// Number of risks per status.
     async fn risk_status_counts(&self) -> Result<Vec<(RiskStatus, u64)>, StoreError>;
@@ -398,4 +399,69 @@ pub trait RiskRepo: Send + Sync {
         notices: &[Notice],
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
+}
+
+/// The annual check that the management cycle works (RISK-5(2), RT35).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CycleCheck {
+    pub id: Uuid,
+    pub checked_on: Date,
+    pub findings: String,
+    /// Advice and improvements decided.
+    pub improvements: String,
+    pub checked_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+/// A survey of employees and executives on risk management (RISK-5(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Survey {
+    pub id: Uuid,
+    pub title: String,
+    pub questions: Vec<String>,
+    pub opens_on: Date,
+    pub closes_on: Date,
+    pub created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    /// What the committee does about the results.
+    pub follow_up: String,
+    pub version: i64,
+}
+
+/// One person's answers: a rating 1–5 and a comment per question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SurveyAnswer {
+    pub survey_id: Uuid,
+    pub person_id: Uuid,
+    pub ratings: Vec<u8>,
+    pub comments: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub answered_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait ReviewRepo: Send + Sync {
+    async fn cycle_checks(&self) -> Result<Vec<CycleCheck>, StoreError>;
+    async fn add_cycle_check(&self, c: &CycleCheck, audit: AuditDraft) -> Result<(), StoreError>;
+    async fn surveys(&self) -> Result<Vec<Survey>, StoreError>;
+    async fn survey(&self, id: Uuid) -> Result<Survey, StoreError>;
+    /// Inserts (version 1, with the notices to respondents) or updates
+    /// (stored version `s.version - 1`).
+    async fn save_survey(
+        &self,
+        s: &Survey,
+        notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Records or replaces a person's answers.
+    async fn save_survey_answer(
+        &self,
+        a: &SurveyAnswer,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    async fn survey_answers(&self, survey_id: Uuid) -> Result<Vec<SurveyAnswer>, StoreError>;
+    /// The surveys a person has answered.
+    async fn answered_surveys(&self, person_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
 }

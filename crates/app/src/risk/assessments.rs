@@ -78,7 +78,7 @@ impl App {
                     .count(),
                 residual_above: identified
                     .iter()
-                    .filter(|r| !method.is_acceptable(r.residual_score.unwrap_or(r.score)))
+                    .filter(|r| !method.is_acceptable(residual_score(r)))
                     .count(),
                 total_score: identified.iter().map(|r| u64::from(r.score)).sum(),
                 assessment: a,
@@ -99,19 +99,28 @@ impl App {
             .clone()
             .map(|r| (r.likelihood, r.impact))
             .collect();
-        let residual: Vec<(u8, u8)> = identified
-            .map(|r| {
-                (
-                    r.residual_likelihood.unwrap_or(r.likelihood),
-                    r.residual_impact.unwrap_or(r.impact),
-                )
-            })
-            .collect();
+        let residual: Vec<(u8, u8)> = identified.map(residual_point).collect();
         Ok(AssessmentView {
             inherent: method.heat_map(&inherent),
             residual: method.heat_map(&residual),
             assessment,
             rows,
         })
+    }
+}
+
+/// Where a risk stands after treatment: its residual point once management
+/// approved the treatment, else where it stands before.
+fn residual_point(r: &AssessmentRow) -> (u8, u8) {
+    match (r.status, r.residual_likelihood, r.residual_impact) {
+        (RiskStatus::Approved, Some(l), Some(i)) => (l, i),
+        _ => (r.likelihood, r.impact),
+    }
+}
+
+fn residual_score(r: &AssessmentRow) -> u32 {
+    match (r.status, r.residual_score) {
+        (RiskStatus::Approved, Some(s)) => s,
+        _ => r.score,
     }
 }

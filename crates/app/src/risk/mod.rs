@@ -7,6 +7,7 @@
 mod assessments;
 mod assets;
 mod catalogue;
+mod reviews;
 mod risks;
 
 pub use assessments::{AssessmentView, TrendPoint};
@@ -17,6 +18,7 @@ pub use assets::{
 pub use catalogue::{
     ContextInput, IntelInput, IntelView, ThreatInput, ThreatView, VulnerabilityInput,
 };
+pub use reviews::{AnswerInput, CYCLE_CHECK, CycleCheckInput, SURVEY, SurveyInput, SurveyView};
 pub use risks::{ControlInput, RiskInput, RiskView, TreatmentInput, approval_flow, treatment_name};
 
 use mamori_domain::Role;

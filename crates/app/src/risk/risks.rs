@@ -285,7 +285,8 @@ impl App {
             approval_blocker: blocker,
             can_edit: access.keeps(asset.owner_id, asset.department_id)
                 && risk.status != RiskStatus::InApproval,
-            can_decide: access.manages() && risk.status != RiskStatus::InApproval,
+            can_decide: access.manages()
+                && !matches!(risk.status, RiskStatus::InApproval | RiskStatus::Approved),
             risk,
             asset,
             threat,
@@ -609,8 +610,10 @@ impl App {
         if old.version != version {
             return Err(AppError::Conflict("stale_version"));
         }
-        if matches!(old.status, RiskStatus::InApproval | RiskStatus::Approved) {
-            return Err(AppError::Conflict("already_submitted"));
+        match old.status {
+            RiskStatus::InApproval => return Err(AppError::Conflict("already_submitted")),
+            RiskStatus::Approved => return Err(AppError::Conflict("already_approved")),
+            _ => {}
         }
         if !old.identified {
             return Err(AppError::Conflict("not_identified"));

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod method;
+pub mod survey;
 
 use sha2::{Digest, Sha256};
 

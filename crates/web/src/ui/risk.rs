@@ -61,6 +61,11 @@ pub fn routes() -> Router<AppState> {
         .route("/risks/intel", get(intel_list).post(create_intel))
         .route("/risks/intel/{id}", get(intel).post(evaluate_intel))
         .route("/risks/method", get(method).post(save_method))
+        .route("/risks/reviews", get(reviews))
+        .route("/risks/reviews/cycle", post(record_cycle_check))
+        .route("/risks/surveys", post(start_survey))
+        .route("/risks/surveys/{id}", get(survey).post(answer_survey))
+        .route("/risks/surveys/{id}/close", post(close_survey))
         .route("/risks/{id}", get(risk).post(update_risk))
         .route("/risks/{id}/treatment", post(treat_risk))
         .route("/risks/{id}/submit", post(submit_risk))
@@ -1043,6 +1048,10 @@ struct RiskPage {
     impact: String,
     residual: String,
     treatments: Vec<(String, String, bool)>,
+    /// The treatment form: as saved, or as posted when it was refused.
+    tf: TreatmentInput,
+    form_treatments: Vec<(String, String, bool)>,
+    damage: String,
     controls: Vec<ControlView>,
     l_options: Vec<(u8, String)>,
     i_options: Vec<(u8, String)>,
@@ -1057,10 +1066,10 @@ struct RiskPage {
 
 impl RiskPage {
     fn residual_l(&self, v: &u8) -> bool {
-        self.v.risk.residual_likelihood == Some(*v)
+        self.tf.residual_likelihood == Some(*v)
     }
     fn residual_i(&self, v: &u8) -> bool {
-        self.v.risk.residual_impact == Some(*v)
+        self.tf.residual_impact == Some(*v)
     }
 }
 
@@ -1090,12 +1099,53 @@ fn risk_input_of(r: &mamori_app::ports::Risk) -> RiskInput {
     }
 }
 
+/// 1234567 → "1,234,567".
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn treatment_of(
+    r: &mamori_app::ports::Risk,
+    controls: &[mamori_app::ports::RiskControl],
+) -> TreatmentInput {
+    TreatmentInput {
+        version: r.version,
+        treatments: r.treatments.iter().map(|t| t.id().to_string()).collect(),
+        decision_materials: r.decision_materials.clone(),
+        residual_likelihood: r.residual_likelihood,
+        residual_impact: r.residual_impact,
+        controls: controls
+            .iter()
+            .map(|c| ControlInput {
+                description: c.description.clone(),
+                annex_refs: c.annex_refs.join(" "),
+                obligation_ids: c.obligation_ids.join(" "),
+                owner_id: c.owner_id,
+                due_on: date_value(&c.due_on),
+                done_on: date_value(&c.done_on),
+            })
+            .collect(),
+        procedure: r.procedure.clone(),
+        communicated_on: date_value(&r.communicated_on),
+        communicated_to: r.communicated_to.clone(),
+    }
+}
+
 async fn risk_view(
     state: &AppState,
     s: &Signed,
     id: Uuid,
     errors: FormErrors,
     edit: Option<RiskInput>,
+    treatment: Option<TreatmentInput>,
 ) -> Result<RiskPage, UiError> {
     let v = state.app.risk_view(&s.s.actor, id).await.ui(s.tr)?;
     let method = state.app.risk_method().await.ui(s.tr)?;
@@ -1110,16 +1160,19 @@ async fn risk_view(
         },
     )
     .await?;
-    let mut controls: Vec<ControlView> = v
+    let mut tf = treatment.unwrap_or_else(|| treatment_of(&v.risk, &v.controls));
+    tf.version = v.risk.version;
+    let mut controls: Vec<ControlView> = tf
         .controls
         .iter()
+        .filter(|c| !c.description.trim().is_empty())
         .map(|c| ControlView {
             description: c.description.clone(),
-            annex_refs: c.annex_refs.join(" "),
-            obligation_ids: c.obligation_ids.join(" "),
+            annex_refs: c.annex_refs.clone(),
+            obligation_ids: c.obligation_ids.clone(),
             owner: c.owner_id,
-            due_on: date_value(&c.due_on),
-            done_on: date_value(&c.done_on),
+            due_on: c.due_on.clone(),
+            done_on: c.done_on.clone(),
         })
         .collect();
     // Room for new controls.
@@ -1153,13 +1206,25 @@ async fn risk_view(
                 )
             })
             .collect(),
+        form_treatments: Treatment::ALL
+            .iter()
+            .map(|t| {
+                (
+                    t.id().to_string(),
+                    mamori_app::risk::treatment_name(s.tr.0, *t).to_string(),
+                    tf.treatments.iter().any(|x| x == t.id()),
+                )
+            })
+            .collect(),
+        damage: v.risk.damage_yen.map(grouped).unwrap_or_default(),
+        communicated_on: tf.communicated_on.clone(),
+        tf,
         controls,
         l_options: options(&method.likelihood, s),
         i_options: options(&method.impact, s),
         people: state.app.person_choices(&s.s.actor).await.ui(s.tr)?,
         acceptance: method.acceptance_level,
         formula: method.formula_text(s.tr.0),
-        communicated_on: date_value(&v.risk.communicated_on),
         blocker: v
             .approval_blocker
             .as_deref()
@@ -1177,7 +1242,7 @@ async fn risk(
     Path(id): Path<Uuid>,
 ) -> Result<Response, UiError> {
     Ok(page(
-        &risk_view(&state, &s, id, FormErrors::default(), None).await?,
+        &risk_view(&state, &s, id, FormErrors::default(), None, None).await?,
     ))
 }
 
@@ -1193,7 +1258,7 @@ async fn update_risk(
         r,
         s.tr,
         |r| format!("/risks/{}", r.id),
-        |e| risk_view(&state, &s, id, e, Some(input.clone())),
+        |e| risk_view(&state, &s, id, e, Some(input.clone()), None),
     )
     .await
 }
@@ -1244,7 +1309,7 @@ async fn treat_risk(
         r,
         s.tr,
         |r| format!("/risks/{}", r.id),
-        |e| risk_view(&state, &s, id, e, None),
+        |e| risk_view(&state, &s, id, e, None, Some(input.clone())),
     )
     .await
 }
@@ -1270,6 +1335,7 @@ async fn submit_risk(
                 &s,
                 id,
                 FormErrors::one("submit", s.tr.error(code)),
+                None,
                 None,
             )
             .await?,
@@ -2068,6 +2134,203 @@ async fn save_method(
         s.tr,
         |_| "/risks/method".into(),
         |e| async { Ok(method_page(&state, &s, again, e)) },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- yearly reviews (RISK-5(2), (3))
+
+#[derive(Template)]
+#[template(path = "risk/reviews_page.html")]
+struct ReviewsPage {
+    ui: Ui,
+    checks: Vec<(mamori_app::ports::CycleCheck, String)>,
+    surveys: Vec<mamori_app::ports::Survey>,
+    default_questions: String,
+    manage: bool,
+    errors: FormErrors,
+}
+
+async fn reviews_view(
+    state: &AppState,
+    s: &Signed,
+    errors: FormErrors,
+) -> Result<ReviewsPage, UiError> {
+    let names = state.app.person_choices(&s.s.actor).await.ui(s.tr)?;
+    let name_of = |id: Uuid| {
+        names
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    Ok(ReviewsPage {
+        ui: Ui::for_signed(s, state),
+        checks: state
+            .app
+            .cycle_checks(&s.s.actor)
+            .await
+            .ui(s.tr)?
+            .into_iter()
+            .map(|c| {
+                let n = name_of(c.checked_by);
+                (c, n)
+            })
+            .collect(),
+        surveys: state.app.surveys(&s.s.actor).await.ui(s.tr)?,
+        default_questions: mamori_domain::risk::survey::DEFAULT_QUESTIONS_JA.join("\n"),
+        manage: state.app.risk_access(&s.s.actor).manages(),
+        errors,
+    })
+}
+
+async fn reviews(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &reviews_view(&state, &s, FormErrors::default()).await?,
+    ))
+}
+
+async fn record_cycle_check(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(input): Form<mamori_app::risk::CycleCheckInput>,
+) -> Result<Response, UiError> {
+    let r = state.app.record_cycle_check(&s.s.actor, &input).await;
+    settle(
+        r,
+        s.tr,
+        |_| "/risks/reviews".into(),
+        |e| reviews_view(&state, &s, e),
+    )
+    .await
+}
+
+async fn start_survey(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(input): Form<mamori_app::risk::SurveyInput>,
+) -> Result<Response, UiError> {
+    let r = state.app.start_survey(&s.s.actor, &input).await;
+    settle(
+        r,
+        s.tr,
+        |x| format!("/risks/surveys/{}", x.id),
+        |e| reviews_view(&state, &s, e),
+    )
+    .await
+}
+
+pub struct QuestionView {
+    pub n: usize,
+    pub text: String,
+    pub mine: u8,
+    pub comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "risk/survey_page.html")]
+struct SurveyPage {
+    ui: Ui,
+    v: mamori_app::risk::SurveyView,
+    questions: Vec<QuestionView>,
+    scale: Vec<(u8, String)>,
+    errors: FormErrors,
+}
+
+async fn survey_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<SurveyPage, UiError> {
+    let v = state.app.survey_view(&s.s.actor, id).await.ui(s.tr)?;
+    let questions = v
+        .survey
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(n, q)| QuestionView {
+            n,
+            text: q.clone(),
+            mine: v
+                .mine
+                .as_ref()
+                .and_then(|m| m.ratings.get(n).copied())
+                .unwrap_or(0),
+            comment: v
+                .mine
+                .as_ref()
+                .and_then(|m| m.comments.get(n).cloned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(SurveyPage {
+        ui: Ui::for_signed(s, state),
+        scale: (1..=5u8)
+            .map(|r| (r, s.tr.t(&format!("survey-rating-{r}"))))
+            .collect(),
+        questions,
+        errors,
+        v,
+    })
+}
+
+async fn survey(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    Ok(page(
+        &survey_view(&state, &s, id, FormErrors::default()).await?,
+    ))
+}
+
+async fn answer_survey(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let p = Pairs(&pairs);
+    let n = p.one("count").parse::<usize>().unwrap_or(0).min(30);
+    let input = mamori_app::risk::AnswerInput {
+        ratings: (0..n)
+            .map(|i| p.one(&format!("r{i}")).parse().unwrap_or(0))
+            .collect(),
+        comments: (0..n).map(|i| p.one(&format!("c{i}"))).collect(),
+    };
+    let r = state.app.answer_survey(&s.s.actor, id, &input).await;
+    settle(
+        r,
+        s.tr,
+        |_| format!("/risks/surveys/{id}"),
+        |e| survey_view(&state, &s, id, e),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    version: i64,
+    #[serde(default)]
+    follow_up: String,
+}
+
+async fn close_survey(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CloseForm>,
+) -> Result<Response, UiError> {
+    let r = state
+        .app
+        .close_survey(&s.s.actor, id, f.version, &f.follow_up)
+        .await;
+    settle(
+        r,
+        s.tr,
+        |_| format!("/risks/surveys/{id}"),
+        |e| survey_view(&state, &s, id, e),
     )
     .await
 }

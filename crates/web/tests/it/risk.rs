@@ -204,6 +204,12 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
     let refs: Vec<(&str, &str)> = bad.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let r = sec.post(&format!("{risk_path}/treatment"), &refs).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // What was entered is shown again, not lost.
+    assert!(
+        r.text.contains("A.99.1") && r.text.contains("2025年度の侵入試験報告"),
+        "{}",
+        r.text
+    );
     // Residual 2 × 3 = 6: within the level; it may go to the 社長.
     let pairs = treat(version_in(&page, "#treatment-form"), "2");
     let refs: Vec<(&str, &str)> = pairs
@@ -262,6 +268,10 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = sec.get(&risk_path).await;
     assert_eq!(page.select_text("#risk-status"), vec!["承認済み"]);
+    assert!(
+        page.select_text("#risk-submit").is_empty(),
+        "nothing left to submit"
+    );
 
     // The heat map shows it: inherent at (4,4), residual at (2,3).
     let o = sec.get("/risks/overview").await;
@@ -577,4 +587,149 @@ IA-002,見積書控え,営業,帳票,紙,営業部キャビネット,社内,営�
 mamori_testkit::db_test!(
     register_import,
     the_register_is_imported_and_exported_as_excel_sees_it
+);
+
+async fn the_yearly_check_and_survey_are_scheduled_answered_and_recorded(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    assert_eq!(app.app.ensure_risk_duties().await.unwrap(), 2);
+    assert_eq!(app.app.ensure_risk_duties().await.unwrap(), 0, "idempotent");
+    let duty = |source: &'static str| {
+        let a = app.app.clone();
+        async move {
+            a.store
+                .duties(None)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|d| d.source == source)
+                .unwrap()
+        }
+    };
+    let before = duty("RISK-5(2)").await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let tasks = sec.get("/tasks").await;
+    assert!(
+        tasks.text.contains("RISK-5(2)") && tasks.text.contains("RISK-5(3)"),
+        "{}",
+        tasks.text
+    );
+
+    // The cycle check: findings required; recording completes the duty.
+    sec.get("/risks/reviews").await;
+    let r = sec
+        .post(
+            "/risks/reviews/cycle",
+            &[("checked_on", ""), ("findings", " "), ("improvements", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = sec
+        .post(
+            "/risks/reviews/cycle",
+            &[
+                ("checked_on", ""),
+                ("findings", "リスク対応の承認が遅れがち"),
+                ("improvements", "承認期限を 2 週間に設定"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(
+        sec.get("/risks/reviews")
+            .await
+            .text
+            .contains("承認期限を 2 週間に設定")
+    );
+    let after = duty("RISK-5(2)").await;
+    assert!(after.next_due > before.next_due, "the yearly duty moves on");
+
+    // The survey: everyone is asked; an employee answers; results are counted without names.
+    let r = sec
+        .post(
+            "/risks/surveys",
+            &[
+                ("title", "2026年度 アンケート"),
+                ("questions", "ルールは守られている\n相談しやすい"),
+                ("closes_on", "2099-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let survey_path = r.location();
+    let mut emp = app.signed_in(EMPLOYEE).await;
+    assert!(emp.get("/inbox").await.text.contains("【アンケート】"));
+    assert!(
+        emp.get("/tasks")
+            .await
+            .text
+            .contains("アンケート: 2026年度")
+    );
+    let form = emp.get(&survey_path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.select_text("#survey-results").is_empty(),
+        "an employee sees no results"
+    );
+    let r = emp
+        .post(
+            &survey_path,
+            &[("count", "2"), ("r0", "4"), ("c0", ""), ("c1", "")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "every question needs a rating"
+    );
+    let r = emp
+        .post(
+            &survey_path,
+            &[
+                ("count", "2"),
+                ("r0", "4"),
+                ("c0", ""),
+                ("r1", "2"),
+                ("c1", "上司が忙しそう"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(
+        !emp.get("/tasks")
+            .await
+            .text
+            .contains("アンケート: 2026年度")
+    );
+    let results = sec.get(&survey_path).await;
+    assert!(results.select_text("#survey-response")[0].starts_with("回答 1 人"));
+    assert!(results.text.contains("上司が忙しそう"));
+    assert!(!results.text.contains("青木"), "no names with the answers");
+    let v = version_in(&results, "#close-form");
+    let r = sec
+        .post(
+            &format!("{survey_path}/close"),
+            &[("version", &v), ("follow_up", "相談窓口を周知する")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = emp
+        .post(
+            &survey_path,
+            &[
+                ("count", "2"),
+                ("r0", "5"),
+                ("c0", ""),
+                ("r1", "5"),
+                ("c1", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "closed");
+    let s = duty("RISK-5(3)").await;
+    assert!(s.next_due > before.next_due);
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    yearly_reviews,
+    the_yearly_check_and_survey_are_scheduled_answered_and_recorded
 );
