@@ -1,6 +1,8 @@
 //! The demo company (株式会社みなと精機): mamori's own invented data, loaded
 //! into an empty database by `mamori demo`. Later modules add their records.
 
+mod risk;
+
 use std::collections::HashMap;
 
 use mamori_domain::Role;

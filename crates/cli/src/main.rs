@@ -638,6 +638,7 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
         .await
         .map_err(describe)?;
     app.seed_demo_incidents().await.map_err(describe)?;
+    app.seed_demo_risks().await.map_err(describe)?;
     app.ensure_risk_duties().await.map_err(describe)?;
     let banner = move |addr: SocketAddr| {
         println!();

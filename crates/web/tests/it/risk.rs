@@ -733,3 +733,34 @@ mamori_testkit::db_test!(
     yearly_reviews,
     the_yearly_check_and_survey_are_scheduled_answered_and_recorded
 );
+
+async fn the_demo_register_goes_through_the_same_rules(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    app.app.seed_demo_risks().await.unwrap();
+    app.app.seed_demo_risks().await.unwrap();
+    let (_, assets) = app.app.store.assets(&Default::default()).await.unwrap();
+    assert_eq!(assets, 11, "seeded once");
+    let mut counts = app.app.store.risk_status_counts().await.unwrap();
+    counts.sort_by_key(|(s, _)| s.id());
+    let ids: Vec<(&str, u64)> = counts.iter().map(|(s, n)| (s.id(), *n)).collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("accepted", 1),
+            ("approved", 1),
+            ("in_approval", 1),
+            ("needs_treatment", 1),
+            ("not_identified", 1)
+        ]
+    );
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let o = sec.get("/risks/overview").await;
+    assert!(
+        o.text.contains(r#"data-l="3" data-i="5" data-count="1""#),
+        "{}",
+        o.text
+    );
+    assert!(o.text.contains(r#"data-l="2" data-i="3" data-count="1""#));
+    app.close().await;
+}
+mamori_testkit::db_test!(demo_register, the_demo_register_goes_through_the_same_rules);
