@@ -291,6 +291,11 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let snap_path = r.location();
+    // The obligations the register proves are kept, with the evidence named.
+    for id in ["RISK-4.3", "RISK-4.1.2", "RISK-4.2(1)", "RISK-4.1.7(1)"] {
+        let o = sec.get(&format!("/compliance/obligations/{id}")).await;
+        assert_eq!(o.select_text("#obligation-status"), vec!["遵守"], "{id}: {}", o.text);
+    }
 
     // A later change to the analysis makes the approval stale.
     let page = sec.get(&risk_path).await;
