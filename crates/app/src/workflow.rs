@@ -1057,6 +1057,15 @@ impl App {
                 status: schedule::due_status(due, None, now, soon),
             });
         }
+        for (kind, title, link, due) in self.risk_tasks(actor).await? {
+            tasks.push(Task {
+                kind: kind.into(),
+                title,
+                link,
+                due_at: due,
+                status: schedule::due_status(due, None, now, soon),
+            });
+        }
         for (title, link, due) in self.survey_tasks(actor).await? {
             tasks.push(Task {
                 kind: "survey".into(),
@@ -1159,6 +1168,7 @@ impl App {
         }
         notices.extend(self.duty_alerts().await?);
         notices.extend(self.incident_alerts().await?);
+        notices.extend(self.control_alerts().await?);
         self.generate_checklists().await?;
         Ok(self.store.add_notices(&notices, now).await?)
     }

@@ -1147,6 +1147,57 @@ impl RiskRepo for SqlStore {
         Ok(r)
     }
 
+    async fn open_controls_of(
+        &self,
+        person_id: Option<Uuid>,
+    ) -> Result<Vec<(RiskControl, String)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct OpenRow {
+            id: Uuid,
+            risk_id: Uuid,
+            position: i64,
+            description: String,
+            annex_refs: String,
+            obligation_ids: String,
+            owner_id: Option<Uuid>,
+            due_on: Option<Date>,
+            done_on: Option<Date>,
+            ref_no: String,
+        }
+        let rows: Vec<OpenRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT c.id, c.risk_id, c.position, c.description, c.annex_refs, c.obligation_ids, c.owner_id, \
+                     c.due_on, c.done_on, r.ref_no FROM risk_controls c JOIN risks r ON r.id = c.risk_id \
+                     WHERE c.owner_id IS NOT NULL AND c.done_on IS NULL AND (? IS NULL OR c.owner_id = ?) \
+                     ORDER BY c.due_on, r.ref_no",
+                )
+                .bind(person_id)
+                .bind(person_id),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    RiskControl {
+                        id: r.id,
+                        risk_id: r.risk_id,
+                        position: r.position,
+                        description: r.description,
+                        annex_refs: words(&r.annex_refs),
+                        obligation_ids: words(&r.obligation_ids),
+                        owner_id: r.owner_id,
+                        due_on: r.due_on,
+                        done_on: r.done_on,
+                    },
+                    r.ref_no,
+                )
+            })
+            .collect())
+    }
+
     async fn risks_in_approval(&self) -> Result<Vec<Risk>, StoreError> {
         let rows: Vec<RiskDbRow> = self
             .db

@@ -238,6 +238,8 @@ mod tests {
                 "incident",
                 "complaint",
                 "survey",
+                "risk_control",
+                "risk_review",
             ]
             .iter()
             .map(|t| format!("task-{t}")),

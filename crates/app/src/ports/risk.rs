@@ -369,6 +369,12 @@ pub trait RiskRepo: Send + Sync {
         notices: &[Notice],
         audit: AuditDraft,
     ) -> Result<Risk, StoreError>;
+    /// Controls not done yet that have an owner (that owner only, when
+    /// given), with their risk's number.
+    async fn open_controls_of(
+        &self,
+        person_id: Option<Uuid>,
+    ) -> Result<Vec<(RiskControl, String)>, StoreError>;
     /// Risks waiting on a management decision.
     async fn risks_in_approval(&self) -> Result<Vec<Risk>, StoreError>;
     /// Identified risks counted per (likelihood, impact); `residual` counts

@@ -695,6 +695,107 @@ impl App {
         Ok(changed)
     }
 
+    /// The actor's work in the register: controls they own that are not
+    /// done (by their due date) and risks on their assets that new threat
+    /// information asks to reassess. (kind, title, link, due)
+    pub(crate) async fn risk_tasks(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(&'static str, String, String, time::OffsetDateTime)>> {
+        let mut out = Vec::new();
+        for (c, ref_no) in self.store.open_controls_of(Some(actor.id())).await? {
+            let Some(due) = c.due_on else { continue };
+            out.push((
+                "risk_control",
+                format!("{ref_no} {}", c.description),
+                format!("/risks/{}", c.risk_id),
+                crate::duties::due_time(due),
+            ));
+        }
+        let (review, _) = self
+            .store
+            .risks(&RiskFilter {
+                needs_review: true,
+                scope: Some(crate::ports::Scope {
+                    owner_id: actor.id(),
+                    departments: Vec::new(),
+                }),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        for r in review {
+            out.push((
+                "risk_review",
+                format!("{} {}", r.ref_no, r.asset_name),
+                format!("/risks/{}", r.id),
+                self.now(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Reminders before and escalations after each open control's due date
+    /// (RISK-4.3: the controls decided are carried out).
+    pub(crate) async fn control_alerts(&self) -> AppResult<Vec<crate::ports::Notice>> {
+        use mamori_domain::schedule::{self, Alert};
+        let now = self.now();
+        let settings = self.alert_settings().await?;
+        let mut notices = Vec::new();
+        for (c, ref_no) in self.store.open_controls_of(None).await? {
+            let (Some(owner_id), Some(due)) = (c.owner_id, c.due_on) else {
+                continue;
+            };
+            let owner = self.store.person(owner_id).await?;
+            for alert in schedule::alerts_due(crate::duties::due_time(due), &settings, now) {
+                let recipients = match alert {
+                    Alert::Reminder { .. } => vec![owner.clone()],
+                    Alert::Escalation { level, .. } => {
+                        self.escalation_recipients(level, std::slice::from_ref(&owner))
+                            .await?
+                    }
+                };
+                for p in recipients {
+                    let texts = match (p.language, alert) {
+                        (Lang::Ja, Alert::Reminder { days_before, .. }) => (
+                            format!("【mamori】管理策の期限まであと {days_before} 日: {ref_no}"),
+                            format!("{}（{ref_no}）の期限は {due} です。", c.description),
+                        ),
+                        (Lang::Ja, Alert::Escalation { .. }) => (
+                            format!("【mamori】管理策が期限超過: {ref_no}"),
+                            format!(
+                                "{}（{ref_no}、担当 {}）の期限 {due} を過ぎています。",
+                                c.description, owner.name
+                            ),
+                        ),
+                        (Lang::En, Alert::Reminder { days_before, .. }) => (
+                            format!("[mamori] Control due in {days_before} days: {ref_no}"),
+                            format!("{} ({ref_no}) is due on {due}.", c.description),
+                        ),
+                        (Lang::En, Alert::Escalation { .. }) => (
+                            format!("[mamori] Control overdue: {ref_no}"),
+                            format!(
+                                "{} ({ref_no}, owner {}) was due on {due}.",
+                                c.description, owner.name
+                            ),
+                        ),
+                    };
+                    notices.push(
+                        self.notice_for(
+                            &p,
+                            format!("control:{}:{due}:{}:{}", c.id, alert.key(), p.id),
+                            "control_deadline",
+                            texts,
+                            self.link(&format!("/risks/{}", c.risk_id)),
+                        )
+                        .await?,
+                    );
+                }
+            }
+        }
+        Ok(notices)
+    }
+
     pub(crate) async fn after_risk_request(&self, r: &RequestRecord) {
         if r.kind == "risk_approval"
             && let Err(e) = self.sync_risks().await

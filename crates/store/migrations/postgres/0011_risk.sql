@@ -142,6 +142,7 @@ CREATE TABLE risk_controls (
     done_on DATE
 );
 CREATE INDEX risk_controls_risk ON risk_controls(risk_id, position);
+CREATE INDEX risk_controls_owner ON risk_controls(owner_id, done_on);
 
 -- A dated assessment: the register as it stood, kept so last year's view stays available.
 CREATE TABLE risk_assessments (

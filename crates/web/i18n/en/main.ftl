@@ -1125,3 +1125,5 @@ task-survey = Survey
 err-survey_closed = This survey is closed
 field-submit = Approval request
 err-already_approved = Already approved by management
+task-risk_control = Risk control
+task-risk_review = Reassess a risk

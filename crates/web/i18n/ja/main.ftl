@@ -1125,3 +1125,5 @@ task-survey = アンケート
 err-survey_closed = このアンケートは締め切られています
 field-submit = 承認申請
 err-already_approved = すでに経営者の承認を得ています
+task-risk_control = リスク対応の管理策
+task-risk_review = リスクの再評価

@@ -154,6 +154,8 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
 
     // Treatment: a residual still above the level is refused at submission.
     let v = version_in(&page, "#treatment-form");
+    // The control is the asset owner's, due tomorrow.
+    let tomorrow = (app.app.today() + time::Duration::days(1)).to_string();
     let treat = |v: String, rl: &'static str| {
         vec![
             ("version".to_string(), v),
@@ -166,8 +168,8 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
             ("control_description".into(), "多要素認証を導入する".into()),
             ("control_annex".into(), "A.9.4.2".into()),
             ("control_obligations".into(), "".into()),
-            ("control_owner".into(), "".into()),
-            ("control_due".into(), "2027-03-31".into()),
+            ("control_owner".into(), owner.clone()),
+            ("control_due".into(), tomorrow.clone()),
             ("control_done".into(), "".into()),
             ("control_description".into(), "".into()),
             ("control_annex".into(), "".into()),
@@ -220,6 +222,22 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = sec.get(&risk_path).await;
     assert_eq!(page.select_text("#risk-residual"), vec!["残留リスク: 6"]);
+    // The control is in its owner's tasks and reminded before it is due.
+    let mut owner_client = app.signed_in(SECURITY_OFFICER).await;
+    assert!(
+        owner_client
+            .get("/tasks")
+            .await
+            .text
+            .contains("多要素認証を導入する")
+    );
+    app.app.run_alerts().await.unwrap();
+    let inbox = owner_client.get("/inbox").await;
+    assert!(
+        inbox.text.contains("管理策の期限まであと"),
+        "{}",
+        inbox.text
+    );
     let v = page.input_value("version").unwrap();
     let doc = scraper::Html::parse_document(&page.text);
     let sel = scraper::Selector::parse("form[action$='/submit'] input[name=version]").unwrap();
@@ -294,7 +312,12 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
     // The obligations the register proves are kept, with the evidence named.
     for id in ["RISK-4.3", "RISK-4.1.2", "RISK-4.2(1)", "RISK-4.1.7(1)"] {
         let o = sec.get(&format!("/compliance/obligations/{id}")).await;
-        assert_eq!(o.select_text("#obligation-status"), vec!["遵守"], "{id}: {}", o.text);
+        assert_eq!(
+            o.select_text("#obligation-status"),
+            vec!["遵守"],
+            "{id}: {}",
+            o.text
+        );
     }
 
     // A later change to the analysis makes the approval stale.
