@@ -443,8 +443,10 @@ mod tests {
 
     #[test]
     fn each_dimension_has_its_own_scale() {
-        let mut m = RiskMethod::default();
-        m.availability = Scale::of(&[("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]);
+        let m = RiskMethod {
+            availability: Scale::of(&[("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]),
+            ..RiskMethod::default()
+        };
         assert_eq!(m.validate(), Ok(()));
         assert!(m.cia(3, 3, 4).is_ok());
         assert_eq!(m.cia(4, 3, 4), Err(FieldError::new("c", "out_of_range")));
@@ -453,14 +455,20 @@ mod tests {
 
     #[test]
     fn bad_methods_are_refused_with_the_field() {
-        let mut m = RiskMethod::default();
-        m.acceptance_level = 26;
+        let m = RiskMethod {
+            acceptance_level: 26,
+            ..RiskMethod::default()
+        };
         assert_eq!(m.validate().map_err(|e| e.field), Err("acceptance_level"));
-        let mut m = RiskMethod::default();
-        m.important_from = 4;
+        let m = RiskMethod {
+            important_from: 4,
+            ..RiskMethod::default()
+        };
         assert_eq!(m.validate().map_err(|e| e.field), Err("important_from"));
-        let mut m = RiskMethod::default();
-        m.impact = Scale::of(&[("only", "only")]);
+        let m = RiskMethod {
+            impact: Scale::of(&[("only", "only")]),
+            ..RiskMethod::default()
+        };
         assert_eq!(m.validate(), Err(FieldError::new("impact", "scale_size")));
         let mut m = RiskMethod::default();
         m.importance.bands[0].from = 2;
