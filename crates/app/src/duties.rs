@@ -101,7 +101,7 @@ impl App {
         version: i64,
         note: &str,
     ) -> AppResult<PeriodicDuty> {
-        let mut d = self.store.duty(id).await?;
+        let d = self.store.duty(id).await?;
         if d.owner_id != actor.id() && !actor.has_role(Role::Secretariat) {
             return Err(AppError::NotFound);
         }
@@ -109,6 +109,16 @@ impl App {
             return Err(AppError::Conflict("stale_version"));
         }
         let note = required_text("note", note, 2000)?;
+        self.record_completion(actor, d, note).await
+    }
+
+    /// Records a duty done for its current due date and moves it to the next.
+    pub(crate) async fn record_completion(
+        &self,
+        actor: &Actor,
+        mut d: PeriodicDuty,
+        note: String,
+    ) -> AppResult<PeriodicDuty> {
         let cadence = Cadence::parse(&d.cadence)
             .ok_or(AppError::Internal(format!("cadence {}", d.cadence)))?;
         let c = DutyCompletion {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
-use csv::{Position, ReaderBuilder};
+use csv::ReaderBuilder;
 use mamori_domain::org::{Email, FieldError, parse_code, required_multiline, required_text};
 use mamori_domain::risk::{Form, RiskMethod, Scale};
 use rust_xlsxwriter::{
@@ -18,6 +18,7 @@ use rust_xlsxwriter::{
 use serde::Serialize;
 use time::{Date, Month};
 
+use crate::cells::{line_at, parse_date, to_half_width, trim_cell};
 use crate::encoding::{DecodeError, decode_text};
 pub use crate::org_csv::RowError;
 
@@ -428,18 +429,6 @@ fn csv_lines(bytes: &[u8]) -> Result<Vec<Line>, FileError> {
     Ok(lines)
 }
 
-/// The line a record starts on. csv's position is where the reader stood
-/// before the record, so add the blank lines it skipped to reach it.
-fn line_at(text: &str, pos: &Position) -> usize {
-    let line = usize::try_from(pos.line()).unwrap_or(usize::MAX);
-    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
-    let blank = text
-        .as_bytes()
-        .get(start..)
-        .map_or(0, |rest| rest.iter().take_while(|b| **b == b'\n').count());
-    line.saturating_add(blank)
-}
-
 fn sheet_lines(bytes: &[u8]) -> Result<Vec<Line>, FileError> {
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| FileError::Unreadable)?;
@@ -732,48 +721,6 @@ impl Row<'_> {
 
 fn code(e: FieldError) -> &'static str {
     e.code
-}
-
-/// Trims blanks at both ends: ASCII and Unicode white space (including the
-/// full-width space U+3000) and a stray BOM.
-fn trim_cell(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}')
-}
-
-/// Full-width ASCII (U+FF01..U+FF5E) and the full-width space to half-width.
-fn to_half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
-}
-
-/// 2024-04-01, 2024/04/01, 2024/4/1, also written in full-width digits.
-fn parse_date(s: &str) -> Result<Date, FieldError> {
-    let invalid = || FieldError::new("date", "invalid_date");
-    let s = to_half_width(s);
-    let s = s.trim();
-    let sep = if s.contains('/') { '/' } else { '-' };
-    let mut parts = s.split(sep);
-    let (Some(y), Some(m), Some(d), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid());
-    };
-    let digits = |p: &str, min: usize, max: usize| {
-        (min..=max).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
-    };
-    if !digits(y, 4, 4) || !digits(m, 1, 2) || !digits(d, 1, 2) {
-        return Err(invalid());
-    }
-    let year: i32 = y.parse().map_err(|_| invalid())?;
-    let month: u8 = m.parse().map_err(|_| invalid())?;
-    let day: u8 = d.parse().map_err(|_| invalid())?;
-    let month = Month::try_from(month).map_err(|_| invalid())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| invalid())
 }
 
 fn iso_date(d: Date) -> String {

@@ -7,6 +7,7 @@
 )]
 
 pub mod asset_register;
+mod cells;
 pub mod encoding;
 pub mod org_csv;
 pub mod policy_text;

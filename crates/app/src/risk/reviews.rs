@@ -8,13 +8,12 @@ use std::collections::HashSet;
 use mamori_domain::Role;
 use mamori_domain::org::{Lang, required_multiline, required_text};
 use mamori_domain::risk::survey::{self, MAX_RATING, MIN_RATING, QuestionResult};
-use mamori_domain::schedule::Cadence;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{RiskAccess, optional_text};
 use crate::error::Errors;
-use crate::ports::{CycleCheck, DutyCompletion, PeriodicDuty, Survey, SurveyAnswer};
+use crate::ports::{CycleCheck, PeriodicDuty, Survey, SurveyAnswer};
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
 /// The obligations these reviews keep.
@@ -112,37 +111,15 @@ impl App {
 
     /// Completes the open duty of an obligation with what was recorded.
     async fn complete_duty_of(&self, actor: &Actor, source: &str, note: &str) -> AppResult<()> {
-        for mut d in self
+        for d in self
             .store
             .duties(None)
             .await?
             .into_iter()
             .filter(|d| d.source == source)
         {
-            let cadence = Cadence::parse(&d.cadence)
-                .ok_or(AppError::Internal(format!("cadence {}", d.cadence)))?;
-            let c = DutyCompletion {
-                id: Uuid::now_v7(),
-                duty_id: d.id,
-                due_on: d.next_due,
-                done_at: self.now(),
-                done_by: actor.id(),
-                note: note.chars().take(2000).collect(),
-            };
-            let before = d.clone();
-            d.next_due = cadence.next_after(d.next_due);
-            d.version += 1;
-            let audit = self
-                .draft(
-                    Some(actor),
-                    "duty.complete",
-                    "periodic_duty",
-                    Some(d.id.to_string()),
-                )
-                .before(&before)
-                .after(&d)
-                .detail(format!("{} ({}) done for {}", d.title, d.source, c.due_on));
-            self.store.complete_duty(&d, &c, audit).await?;
+            self.record_completion(actor, d, note.chars().take(2000).collect())
+                .await?;
         }
         Ok(())
     }
