@@ -13,6 +13,7 @@ use mamori_domain::risk::{ContextKind, Form, LinkKind, RiskMethod, RiskStatus, T
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::DbKind;
 use crate::SqlStore;
 use crate::audit::append_in;
 use crate::db::{Tx, other};
@@ -58,7 +59,24 @@ fn in_list(s: Stmt, ids: &[Uuid]) -> Stmt {
 }
 
 fn like(text: &str) -> String {
-    format!("%{}%", text.trim().to_lowercase())
+    let escaped: String = text
+        .trim()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// Contains, case-insensitively (ASCII) on both engines, with `\` escaping.
+/// No function on the column, so the scan stays cheap.
+fn contains(kind: DbKind) -> &'static str {
+    match kind {
+        DbKind::Sqlite => "LIKE ? ESCAPE '\\'",
+        DbKind::Postgres => "ILIKE ? ESCAPE '\\'",
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -377,19 +395,19 @@ fn scoped(s: Stmt, scope: &Option<Scope>, asset: &str) -> Stmt {
     s.push(")")
 }
 
-fn asset_where(f: &AssetFilter) -> Stmt {
+fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
     let mut s = Stmt::new(" WHERE 1 = 1");
     if !f.include_retired {
         s = s.push(" AND assets.retired_on IS NULL");
     }
     if let Some(t) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        let p = like(t);
+        let (p, op) = (like(t), contains(kind));
         s = s
-            .push_bind(" AND (LOWER(assets.ref_no) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(assets.name) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(assets.process) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(assets.grp) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(assets.location) LIKE ?)", p);
+            .push_bind(&format!(" AND (assets.ref_no {op}"), p.clone())
+            .push_bind(&format!(" OR assets.name {op}"), p.clone())
+            .push_bind(&format!(" OR assets.process {op}"), p.clone())
+            .push_bind(&format!(" OR assets.grp {op}"), p.clone())
+            .push_bind(&format!(" OR assets.location {op})"), p);
     }
     if let Some(form) = f.form {
         s = s.push_bind(" AND assets.form = ?", form.id());
@@ -413,15 +431,15 @@ fn append(mut a: Stmt, b: Stmt) -> Stmt {
     a.extend(args)
 }
 
-fn risk_where(f: &RiskFilter) -> Stmt {
+fn risk_where(f: &RiskFilter, kind: DbKind) -> Stmt {
     let mut s = Stmt::new(" WHERE 1 = 1");
     if let Some(t) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        let p = like(t);
+        let (p, op) = (like(t), contains(kind));
         s = s
-            .push_bind(" AND (LOWER(r.ref_no) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(a.ref_no) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(a.name) LIKE ?", p.clone())
-            .push_bind(" OR LOWER(t.name) LIKE ?)", p);
+            .push_bind(&format!(" AND (r.ref_no {op}"), p.clone())
+            .push_bind(&format!(" OR a.ref_no {op}"), p.clone())
+            .push_bind(&format!(" OR a.name {op}"), p.clone())
+            .push_bind(&format!(" OR t.name {op})"), p);
     }
     if let Some(st) = f.status {
         s = s.push_bind(" AND r.status = ?", st.id());
@@ -704,7 +722,7 @@ impl RiskRepo for SqlStore {
         };
         let list = append(
             Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
-            asset_where(f),
+            asset_where(f, self.db.kind()),
         )
         .push(order)
         .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
@@ -714,7 +732,7 @@ impl RiskRepo for SqlStore {
             .db
             .fetch_one(&append(
                 Stmt::new("SELECT COUNT(*) AS n FROM assets"),
-                asset_where(f),
+                asset_where(f, self.db.kind()),
             ))
             .await?;
         let items = rows
@@ -1003,7 +1021,7 @@ impl RiskRepo for SqlStore {
                 "SELECT r.id, r.ref_no, r.asset_id, a.ref_no AS asset_ref, a.name AS asset_name, t.name AS threat, \
                  r.status, r.likelihood, r.impact, r.score, r.residual_score, r.needs_review, r.owner_id{from}"
             )),
-            risk_where(f),
+            risk_where(f, self.db.kind()),
         )
         .push(order)
         .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
@@ -1012,8 +1030,16 @@ impl RiskRepo for SqlStore {
         let count: CountRow = self
             .db
             .fetch_one(&append(
-                Stmt::new(&format!("SELECT COUNT(*) AS n{from}")),
-                risk_where(f),
+                // The joins only when a filter needs them.
+                Stmt::new(&if f.text.is_some() {
+                    format!("SELECT COUNT(*) AS n{from}")
+                } else if f.scope.is_some() {
+                    "SELECT COUNT(*) AS n FROM risks r JOIN assets a ON a.id = r.asset_id"
+                        .to_string()
+                } else {
+                    "SELECT COUNT(*) AS n FROM risks r".to_string()
+                }),
+                risk_where(f, self.db.kind()),
             ))
             .await?;
         let items = rows

@@ -40,7 +40,9 @@ CREATE TABLE assets (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX assets_importance ON assets(importance, ref_no);
+CREATE INDEX assets_importance ON assets(importance DESC, ref_no);
+CREATE INDEX assets_active ON assets(retired_on);
+CREATE INDEX assets_form ON assets(form, importance);
 CREATE INDEX assets_owner ON assets(owner_id, ref_no);
 CREATE INDEX assets_department ON assets(department_id, ref_no);
 CREATE INDEX assets_name ON assets(name);
@@ -124,7 +126,9 @@ CREATE TABLE risks (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX risks_asset ON risks(asset_id);
-CREATE INDEX risks_score ON risks(score, ref_no);
+CREATE INDEX risks_score ON risks(score DESC, ref_no);
+CREATE INDEX risks_residual ON risks((COALESCE(residual_score, score)) DESC, ref_no);
+CREATE INDEX risks_heat ON risks(identified, likelihood, impact, status, residual_likelihood, residual_impact);
 CREATE INDEX risks_status ON risks(status, ref_no);
 CREATE INDEX risks_threat ON risks(threat_id);
 CREATE INDEX risks_request ON risks(request_id);

@@ -513,6 +513,11 @@ IA-002,見積書控え,営業,帳票,紙,営業部キャビネット,社内,営�
         list.text
     );
     assert_eq!(list.select_text("#asset-count"), vec!["該当 2 件"]);
+    // Case-insensitive on both engines; % and _ are literal.
+    let lower = sec.get("/assets?q=ia-00").await;
+    assert_eq!(lower.select_text("#asset-count"), vec!["該当 2 件"]);
+    let percent = sec.get("/assets?q=%25").await;
+    assert_eq!(percent.select_text("#asset-count"), vec!["該当 0 件"]);
 
     // A file with a bad row saves nothing and says which row and column.
     let bad = "管理番号,資産名,保存形態,情報資産管理者,機密性,完全性,可用性\nIA-003,新規,紙,nobody@minato-seiki.example,1,1,1\nIA-004,x,紙,m.aoki@minato-seiki.example,9,1,1\n";
