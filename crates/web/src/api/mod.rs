@@ -184,6 +184,8 @@ impl utoipa::Modify for BearerAuth {
         risk::risk_overview, risk::get_method, risk::put_method, risk::list_threats, risk::create_threat,
         risk::list_vulnerabilities, risk::create_vulnerability, risk::list_context, risk::create_context,
         risk::list_intel, risk::create_intel, risk::list_assessments, risk::take_assessment, risk::get_assessment,
+        risk::evaluate_intel, risk::list_cycle_checks, risk::record_cycle_check, risk::list_surveys, risk::get_survey,
+        risk::answer_survey,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

@@ -36,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/risks/context", get(list_context).post(create_context))
         .route("/risks/intel", get(list_intel).post(create_intel))
+        .route("/risks/intel/{id}/evaluation", post(evaluate_intel))
+        .route(
+            "/risks/cycle-checks",
+            get(list_cycle_checks).post(record_cycle_check),
+        )
+        .route("/risks/surveys", get(list_surveys))
+        .route("/risks/surveys/{id}", get(get_survey))
+        .route("/risks/surveys/{id}/answer", put(answer_survey))
         .route(
             "/risks/assessments",
             get(list_assessments).post(take_assessment),
@@ -471,4 +479,95 @@ pub async fn get_assessment(
     Path(id): Path<Uuid>,
 ) -> Result<Json<AssessmentView>, ApiError> {
     Ok(Json(s.app.assessment_view(&c.actor, id).await.api(&c)?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CycleCheckList {
+    pub items: Vec<mamori_app::ports::CycleCheck>,
+}
+
+#[utoipa::path(get, path = "/api/v1/risks/cycle-checks", tag = "risk", security(("bearer" = [])),
+    responses((status = 200, body = CycleCheckList), (status = 403, body = crate::error::Problem)))]
+pub async fn list_cycle_checks(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<CycleCheckList>, ApiError> {
+    Ok(Json(CycleCheckList {
+        items: s.app.cycle_checks(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/risks/cycle-checks", tag = "risk", security(("bearer" = [])),
+    request_body = mamori_app::risk::CycleCheckInput,
+    responses((status = 201, body = mamori_app::ports::CycleCheck), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn record_cycle_check(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Json(input): Json<mamori_app::risk::CycleCheckInput>,
+) -> Result<(StatusCode, Json<mamori_app::ports::CycleCheck>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.record_cycle_check(&c.actor, &input).await.api(&c)?),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SurveyList {
+    pub items: Vec<mamori_app::ports::Survey>,
+}
+
+#[utoipa::path(get, path = "/api/v1/risks/surveys", tag = "risk", security(("bearer" = [])),
+    responses((status = 200, body = SurveyList), (status = 403, body = crate::error::Problem)))]
+pub async fn list_surveys(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<SurveyList>, ApiError> {
+    Ok(Json(SurveyList {
+        items: s.app.surveys(&c.actor).await.api(&c)?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/risks/surveys/{id}", tag = "risk", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = mamori_app::risk::SurveyView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_survey(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<mamori_app::risk::SurveyView>, ApiError> {
+    Ok(Json(s.app.survey_view(&c.actor, id).await.api(&c)?))
+}
+
+#[utoipa::path(put, path = "/api/v1/risks/surveys/{id}/answer", tag = "risk", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = mamori_app::risk::AnswerInput,
+    responses((status = 204), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn answer_survey(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(input): Json<mamori_app::risk::AnswerInput>,
+) -> Result<StatusCode, ApiError> {
+    s.app.answer_survey(&c.actor, id, &input).await.api(&c)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EvaluationBody {
+    pub evaluation: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/risks/intel/{id}/evaluation", tag = "risk", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = EvaluationBody,
+    responses((status = 200, body = ThreatIntel), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn evaluate_intel(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Json(b): Json<EvaluationBody>,
+) -> Result<Json<ThreatIntel>, ApiError> {
+    Ok(Json(
+        s.app
+            .evaluate_threat_intel(&c.actor, id, &b.evaluation)
+            .await
+            .api(&c)?,
+    ))
 }

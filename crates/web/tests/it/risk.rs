@@ -733,8 +733,48 @@ async fn the_yearly_check_and_survey_are_scheduled_answered_and_recorded(t: &Tes
             .text
             .contains("アンケート: 2026年度")
     );
+    // The API answers too.
+    let survey_id = survey_path
+        .trim_start_matches("/risks/surveys/")
+        .to_string();
+    let token = {
+        let actor = app.app.cli_actor(CHAIR).await.unwrap();
+        app.app
+            .create_token(&actor, "survey", None, None)
+            .await
+            .unwrap()
+            .1
+    };
+    let mut c = app.client();
+    let bad = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/risks/surveys/{survey_id}/answer"),
+            &token,
+            Some(serde_json::json!({"ratings": [6, 1]})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/risks/surveys/{survey_id}/answer"),
+            &token,
+            Some(serde_json::json!({"ratings": [5, 4], "comments": ["", ""]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let view = c
+        .api(
+            Method::GET,
+            &format!("/api/v1/risks/surveys/{survey_id}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(view.json()["respondents"], 2);
     let results = sec.get(&survey_path).await;
-    assert!(results.select_text("#survey-response")[0].starts_with("回答 1 人"));
+    assert!(results.select_text("#survey-response")[0].starts_with("回答 2 人"));
     assert!(results.text.contains("上司が忙しそう"));
     assert!(!results.text.contains("青木"), "no names with the answers");
     let v = version_in(&results, "#close-form");
