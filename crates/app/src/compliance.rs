@@ -537,6 +537,7 @@ impl App {
         finding: Finding,
         note: &str,
         evidence: &str,
+        file: Option<&crate::checklists::Upload>,
     ) -> AppResult<Assessment> {
         let b = bundle()?;
         let o = b.pack.get(id).ok_or(AppError::NotFound)?;
@@ -544,9 +545,16 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let note = note.trim().to_string();
-        let evidence = evidence.trim().to_string();
+        let mut evidence = evidence.trim().to_string();
+        let file = file.filter(|f| !f.bytes.is_empty());
+        if file.is_some_and(|f| f.bytes.len() > crate::checklists::MAX_ATTACHMENT) {
+            return Err(AppError::field("file", "too_large"));
+        }
+        if note.chars().count() > 2000 || evidence.chars().count() > 2000 {
+            return Err(AppError::field("note", "too_long"));
+        }
         match finding {
-            Finding::Kept if evidence.is_empty() => {
+            Finding::Kept if evidence.is_empty() && file.is_none() => {
                 return Err(AppError::field("evidence", "required"));
             }
             Finding::NotKept | Finding::NotApplicable if note.is_empty() => {
@@ -554,8 +562,14 @@ impl App {
             }
             _ => {}
         }
-        if note.chars().count() > 2000 || evidence.chars().count() > 2000 {
-            return Err(AppError::field("note", "too_long"));
+        // The evidence file is kept with the assessment; the text names it.
+        if let Some(f) = file {
+            let a = self.store_attachment(actor, f).await?;
+            evidence = if evidence.is_empty() {
+                format!("attachment {}", a.id)
+            } else {
+                format!("{evidence} / attachment {}", a.id)
+            };
         }
         let a = Assessment {
             id: Uuid::now_v7(),

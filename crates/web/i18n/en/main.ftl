@@ -1127,3 +1127,5 @@ field-submit = Approval request
 err-already_approved = Already approved by management
 task-risk_control = Risk control
 task-risk_review = Reassess a risk
+compliance-evidence-file = Evidence file (optional, up to 10 MB)
+compliance-evidence-open = Open the evidence

@@ -1127,3 +1127,5 @@ field-submit = 承認申請
 err-already_approved = すでに経営者の承認を得ています
 task-risk_control = リスク対応の管理策
 task-risk_review = リスクの再評価
+compliance-evidence-file = 証跡ファイル（任意、10MB まで）
+compliance-evidence-open = 証跡を開く

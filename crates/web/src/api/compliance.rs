@@ -103,7 +103,7 @@ pub async fn assess(
         StatusCode::CREATED,
         Json(
             s.app
-                .assess_obligation(&c.actor, &id, a.finding, &a.note, &a.evidence)
+                .assess_obligation(&c.actor, &id, a.finding, &a.note, &a.evidence, None)
                 .await
                 .api(&c)?,
         ),

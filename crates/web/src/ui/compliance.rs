@@ -139,7 +139,8 @@ async fn dashboard(
 struct ObligationPage {
     ui: Ui,
     row: ObligationRow,
-    history: Vec<(Assessment, String, String)>,
+    /// (assessment, who, when, the evidence file if one was attached)
+    history: Vec<(Assessment, String, String, Option<String>)>,
     can_assess: bool,
     secretariat: bool,
     document: String,
@@ -188,7 +189,8 @@ async fn detail_view(
                 .map(|p| p.name.clone())
                 .unwrap_or_default();
             let at = local_time(&a.assessed_at);
-            (a, who, at)
+            let file = evidence_file(&a.evidence);
+            (a, who, at, file)
         })
         .collect();
     let secretariat = actor.has_role(Role::Secretariat);
@@ -275,8 +277,9 @@ async fn assess(
     State(state): State<AppState>,
     s: Signed,
     Path(id): Path<String>,
-    Form(f): Form<AssessForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, UiError> {
+    let (f, file) = assess_form(req, &state, s.tr).await?;
     let result = match Finding::parse(&f.finding) {
         Some(finding) => {
             state
@@ -287,6 +290,7 @@ async fn assess(
                     finding,
                     f.note.as_deref().unwrap_or(""),
                     f.evidence.as_deref().unwrap_or(""),
+                    file.as_ref(),
                 )
                 .await
         }
@@ -304,6 +308,56 @@ async fn assess(
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
+}
+
+/// The assessment form: a plain form, or multipart with an evidence file.
+async fn assess_form(
+    req: axum::extract::Request,
+    state: &AppState,
+    tr: crate::i18n::Tr,
+) -> Result<(AssessForm, Option<mamori_app::checklists::Upload>), UiError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(f) = Form::<AssessForm>::from_request(req, state)
+            .await
+            .map_err(|_| UiError::new(AppError::field("finding", "invalid"), tr))?;
+        return Ok((f, None));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| UiError::new(AppError::field("file", "invalid"), tr))?;
+    let mut f = AssessForm {
+        finding: String::new(),
+        note: None,
+        evidence: None,
+    };
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().unwrap_or_default().to_string();
+        let content_type = field.content_type().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "finding" => f.finding = text(),
+            "note" => f.note = Some(text()),
+            "evidence" => f.evidence = Some(text()),
+            "file" if !bytes.is_empty() => {
+                file = Some(mamori_app::checklists::Upload {
+                    filename,
+                    content_type,
+                    bytes,
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok((f, file))
 }
 
 #[derive(Template)]
@@ -515,4 +569,16 @@ async fn ask(
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
+}
+
+/// The download link of an evidence file named in an assessment's evidence
+/// text (`… attachment <id>`), if any.
+fn evidence_file(evidence: &str) -> Option<String> {
+    let id = evidence.rsplit("attachment ").next()?;
+    let id = id.split_whitespace().next()?;
+    evidence
+        .contains("attachment ")
+        .then(|| uuid::Uuid::parse_str(id).ok())
+        .flatten()
+        .map(|id| format!("/attachments/{id}"))
 }

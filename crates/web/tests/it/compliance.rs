@@ -594,3 +594,61 @@ mamori_testkit::db_test!(
     ask_owner,
     an_overdue_obligation_is_put_right_through_its_owners_checklist_and_the_soa_follows
 );
+
+async fn an_assessment_carries_its_evidence_file_and_the_auditor_opens_it(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let id = periodic_obligation(&app).await;
+    let path = format!(
+        "/compliance/obligations/{}",
+        id.replace('(', "%28").replace(')', "%29")
+    );
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    sec.get(&path).await;
+    // Not kept needs a note even with a file; nothing is stored then.
+    let before = app.audit_head().await;
+    let r = sec
+        .multipart(
+            &path,
+            &[("finding", "not_kept"), ("evidence", ""), ("note", "")],
+            &[("file", "議事録.pdf", b"%PDF-1.4 minutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(app.audit_head().await, before);
+    // Kept with only a file: the file is the evidence.
+    let r = sec
+        .multipart(
+            &path,
+            &[
+                ("finding", "kept"),
+                ("evidence", ""),
+                ("note", "年次見直しの議事録"),
+            ],
+            &[("file", "議事録.pdf", b"%PDF-1.4 minutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let mut auditor = app.signed_in(AUDITOR).await;
+    let page = auditor.get(&path).await;
+    assert_eq!(
+        page.select_text("#obligation-status"),
+        vec!["遵守"],
+        "{}",
+        page.text
+    );
+    let link = page
+        .text
+        .split("href=\"/attachments/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no evidence link: {}", page.text))
+        .to_string();
+    let file = auditor.get(&format!("/attachments/{link}")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.text, "%PDF-1.4 minutes");
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    evidence_file,
+    an_assessment_carries_its_evidence_file_and_the_auditor_opens_it
+);
