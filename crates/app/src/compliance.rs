@@ -2,7 +2,7 @@
 //! recorded about it, the roll-ups, the check for pipelines and the
 //! Statement of Applicability (適用宣言書) for both editions of Annex A.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use mamori_domain::Role;
@@ -95,6 +95,35 @@ pub struct SoaRow {
 }
 
 /// The check for pipelines (`mamori check --json`).
+/// One department's open and overdue work.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct DepartmentRollup {
+    pub department_id: Uuid,
+    pub name: String,
+    pub people: usize,
+    pub duties_on_track: usize,
+    pub duties_due_soon: usize,
+    pub duties_overdue: usize,
+    pub checklists_open: usize,
+    pub checklists_overdue: usize,
+    pub corrective_open: usize,
+    pub corrective_overdue: usize,
+    /// Comprehension checks not yet done (DOC-4.3.3).
+    pub checks_pending: usize,
+    pub checks_overdue: usize,
+}
+
+impl DepartmentRollup {
+    /// Anything overdue.
+    pub fn behind(&self) -> bool {
+        self.duties_overdue
+            + self.checklists_overdue
+            + self.corrective_overdue
+            + self.checks_overdue
+            > 0
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub summary: StatusCounts,
@@ -486,6 +515,109 @@ impl App {
         Ok((all, per))
     }
 
+    /// Where each department stands on the work the policy gives its people:
+    /// periodic duties, 運用確認 checklists, corrective items and
+    /// comprehension checks, open and overdue. The 事務局, the committee,
+    /// auditors and the 社長 see every department; a 部門長 or
+    /// 情報セキュリティ担当者 their own.
+    pub async fn compliance_by_department(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<DepartmentRollup>> {
+        use mamori_domain::schedule::{DueStatus, due_status};
+        let all = [
+            Role::Secretariat,
+            Role::Auditor,
+            Role::President,
+            Role::CommitteeChair,
+            Role::CommitteeViceChair,
+            Role::CommitteeMember,
+        ]
+        .iter()
+        .any(|r| actor.has_role(*r));
+        let own: HashSet<Uuid> = actor
+            .assignments
+            .iter()
+            .filter(|a| matches!(a.role, Role::SecurityOfficer | Role::DepartmentHead))
+            .filter_map(|a| a.department_id)
+            .collect();
+        if !all && own.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.now();
+        let today = self.today();
+        let soon = self.alert_settings().await?.due_soon_days;
+        let people = self.store.all_people().await?;
+        let dept_of: HashMap<Uuid, Uuid> = people
+            .iter()
+            .filter(|p| !p.has_left(today))
+            .filter_map(|p| p.department_id.map(|d| (p.id, d)))
+            .collect();
+        let mut rows: Vec<DepartmentRollup> = self
+            .store
+            .departments()
+            .await?
+            .into_iter()
+            .filter(|d| all || own.contains(&d.id))
+            .map(|d| DepartmentRollup {
+                people: dept_of.values().filter(|x| **x == d.id).count(),
+                department_id: d.id,
+                name: d.name,
+                ..DepartmentRollup::default()
+            })
+            .collect();
+        let status = |due: time::Date| due_status(crate::duties::due_time(due), None, now, soon);
+        for d in self.store.duties(None).await? {
+            if let Some(r) = row_of(&mut rows, &dept_of, d.owner_id) {
+                match status(d.next_due) {
+                    DueStatus::Overdue => r.duties_overdue += 1,
+                    DueStatus::DueSoon => r.duties_due_soon += 1,
+                    _ => r.duties_on_track += 1,
+                }
+            }
+        }
+        for c in self
+            .store
+            .runs(None)
+            .await?
+            .into_iter()
+            .filter(|c| c.submitted_at.is_none())
+        {
+            if let Some(r) = row_of(&mut rows, &dept_of, c.owner_id) {
+                r.checklists_open += 1;
+                if status(c.due_on) == DueStatus::Overdue {
+                    r.checklists_overdue += 1;
+                }
+            }
+        }
+        for c in self.store.corrective_items(None, true).await? {
+            if let Some(r) = row_of(&mut rows, &dept_of, c.owner_id) {
+                r.corrective_open += 1;
+                if status(c.due_on) == DueStatus::Overdue {
+                    r.corrective_overdue += 1;
+                }
+            }
+        }
+        for v in self
+            .store
+            .doc_versions_in(&[mamori_domain::documents::VersionState::Current])
+            .await?
+        {
+            for read in self.store.reads_of_version(v.id).await? {
+                if read.completed_at.is_some() || read.exempt_reason.is_some() {
+                    continue;
+                }
+                if let Some(r) = row_of(&mut rows, &dept_of, read.person_id) {
+                    r.checks_pending += 1;
+                    if read.due_at < now {
+                        r.checks_overdue += 1;
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    }
+
     /// Counts per actor (role or body), most obligations first.
     pub async fn compliance_by_actor(
         &self,
@@ -800,4 +932,14 @@ impl App {
         let audit = self.draft(Some(actor), "soa.approve", "soa", Some(edition.to_string()));
         Ok(self.store.add_soa_approval(&a, audit).await?)
     }
+}
+
+/// The roll-up row of a person's department, if it is shown.
+fn row_of<'a>(
+    rows: &'a mut [DepartmentRollup],
+    dept_of: &HashMap<Uuid, Uuid>,
+    person: Uuid,
+) -> Option<&'a mut DepartmentRollup> {
+    let d = dept_of.get(&person)?;
+    rows.iter_mut().find(|r| r.department_id == *d)
 }

@@ -16,6 +16,7 @@ use crate::error::ApiError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/obligations", get(list_obligations))
+        .route("/compliance/departments", get(by_department))
         .route("/obligations/{id}", get(get_obligation))
         .route("/obligations/{id}/assessments", post(assess))
         .route("/soa/{edition}", get(soa))
@@ -129,5 +130,21 @@ pub async fn soa(
     Ok(Json(Soa {
         items: s.app.soa(&edition).await.api(&c)?,
         edition,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DepartmentList {
+    pub items: Vec<mamori_app::compliance::DepartmentRollup>,
+}
+
+#[utoipa::path(get, path = "/api/v1/compliance/departments", tag = "compliance", security(("bearer" = [])),
+    responses((status = 200, body = DepartmentList), (status = 403, body = crate::error::Problem)))]
+pub async fn by_department(
+    State(s): State<AppState>,
+    c: ApiCaller,
+) -> Result<Json<DepartmentList>, ApiError> {
+    Ok(Json(DepartmentList {
+        items: s.app.compliance_by_department(&c.actor).await.api(&c)?,
     }))
 }

@@ -169,7 +169,7 @@ impl utoipa::Modify for BearerAuth {
         requests::complete_duty,
         committee::list_meetings, committee::create_meeting, committee::get_meeting, committee::decide_item,
         committee::publish_minutes,
-        compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa,
+        compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa, compliance::by_department,
         documents::list_documents, documents::create_document, documents::get_document, documents::get_version,
         documents::take_check, documents::reading_status, documents::import_policy,
         documents::start_revision, documents::save_draft, documents::set_quiz, documents::submit_draft,

@@ -23,6 +23,7 @@ use crate::session::Signed;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/compliance", get(dashboard))
+        .route("/compliance/departments", get(departments))
         .route("/compliance/obligations/{id}", get(detail).post(assess))
         .route("/compliance/obligations/{id}/ask", post(ask))
         .route("/soa/{edition}", get(soa))
@@ -581,4 +582,24 @@ fn evidence_file(evidence: &str) -> Option<String> {
         .then(|| uuid::Uuid::parse_str(id).ok())
         .flatten()
         .map(|id| format!("/attachments/{id}"))
+}
+
+#[derive(Template)]
+#[template(path = "compliance/departments_page.html")]
+struct DepartmentsPage {
+    ui: Ui,
+    rows: Vec<mamori_app::compliance::DepartmentRollup>,
+}
+
+/// Where each department stands on its people's work.
+async fn departments(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    let rows = state
+        .app
+        .compliance_by_department(&s.s.actor)
+        .await
+        .ui(s.tr)?;
+    Ok(page(&DepartmentsPage {
+        ui: Ui::for_signed(&s, &state),
+        rows,
+    }))
 }

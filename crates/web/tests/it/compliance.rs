@@ -652,3 +652,45 @@ mamori_testkit::db_test!(
     evidence_file,
     an_assessment_carries_its_evidence_file_and_the_auditor_opens_it
 );
+
+async fn each_department_sees_where_its_people_stand(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let all = sec.get("/compliance/departments").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let rows = all.select_text("#departments-rollup tbody tr th");
+    assert!(rows.len() >= 10, "{rows:?}");
+    // The demo has a quarterly duty of a 情報セキュリティ担当者 three days overdue.
+    assert!(
+        !all.select_text("#departments-rollup tr.behind").is_empty(),
+        "{}",
+        all.text
+    );
+    let mut officer = app.signed_in(SECURITY_OFFICER).await;
+    let own = officer.get("/compliance/departments").await;
+    assert_eq!(
+        own.select_text("#departments-rollup tbody tr th"),
+        vec!["営業一課"]
+    );
+    let mut emp = app.signed_in(EMPLOYEE).await;
+    assert_eq!(
+        emp.get("/compliance/departments").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = {
+        let actor = app.app.cli_actor(AUDITOR).await.unwrap();
+        app.app
+            .create_token(&actor, "dept", None, None)
+            .await
+            .unwrap()
+            .1
+    };
+    let mut c = app.client();
+    let r = c
+        .api(Method::GET, "/api/v1/compliance/departments", &token, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), rows.len());
+    app.close().await;
+}
+mamori_testkit::db_test!(by_department, each_department_sees_where_its_people_stand);

@@ -145,6 +145,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/documents/{uuid}", ""),
     ("GET", "/public/basic-policy", ""),
+    ("GET", "/compliance/departments", ""),
     ("GET", "/assets", ""),
     ("GET", "/assets/new", ""),
     ("POST", "/assets/new", "name=&form=paper&c=1&i=1&a=1"),
@@ -239,6 +240,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/soa/2022", ""),
     ("GET", "/api/v1/inbox", ""),
     ("GET", "/api/v1/incidents", ""),
+    ("GET", "/api/v1/compliance/departments", ""),
     ("GET", "/api/v1/assets", ""),
     (
         "POST",
