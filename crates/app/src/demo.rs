@@ -2,6 +2,7 @@
 //! into an empty database by `mamori demo`. Later modules add their records.
 
 mod risk;
+pub mod scale;
 
 use std::collections::HashMap;
 

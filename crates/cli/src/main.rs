@@ -44,6 +44,11 @@ enum Command {
         data_dir: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Add a large organisation beside the demo company for measuring:
+        /// `large` (5,000 people, 50,000 assets, 20,000 risks) or a factor of
+        /// it (`0.1`). With --database-url it goes to that database instead.
+        #[arg(long)]
+        scale: Option<String>,
     },
     /// Serve mamori (production): configuration file and MAMORI_* variables.
     Serve {
@@ -220,6 +225,7 @@ async fn open(url: &str, run_migrations: bool) -> anyhow::Result<App> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut cfg = Config::load(cli.config.as_deref())?;
+    let explicit_url = cli.database_url.clone();
     if let Some(url) = cli.database_url {
         cfg.database_url = url;
     }
@@ -227,7 +233,21 @@ async fn main() -> anyhow::Result<()> {
         load_policy_dir(&cfg.policy_dir)?;
     }
     match cli.command {
-        Command::Demo { data_dir, listen } => demo(cfg, data_dir, listen).await,
+        Command::Demo {
+            data_dir,
+            listen,
+            scale,
+        } => {
+            let scale = match scale.as_deref() {
+                Some(s) => Some(mamori_app::demo::scale::parse_scale(s).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--scale takes `large` or a factor above 0 and up to 10, not {s:?}"
+                    )
+                })?),
+                None => None,
+            };
+            demo(cfg, data_dir, listen, scale, explicit_url).await
+        }
         Command::Serve {
             listen,
             no_migrate,
@@ -611,14 +631,23 @@ fn print_plan(plan: &mamori_app::org_import::ImportPlan) {
     }
 }
 
-async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Result<()> {
+async fn demo(
+    mut cfg: Config,
+    data_dir: PathBuf,
+    listen: String,
+    scale: Option<f64>,
+    explicit_url: Option<String>,
+) -> anyhow::Result<()> {
     init_logging(false);
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let db_path = data_dir.join("mamori.db");
-    cfg.database_url = format!("sqlite://{}", db_path.display());
+    cfg.database_url = match &explicit_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", db_path.display()),
+    };
     cfg.listen = listen;
-    let fresh = !db_path.exists();
+    let fresh = explicit_url.is_some() || !db_path.exists();
     let app = open(&cfg.database_url, true).await?;
     let company = mamori_app::demo::demo_company().map_err(describe)?;
     cfg.organisation = company.company.name.clone();
@@ -639,7 +668,31 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
         .map_err(describe)?;
     app.seed_demo_incidents().await.map_err(describe)?;
     app.seed_demo_risks().await.map_err(describe)?;
+    if let Some(factor) = scale {
+        let started = std::time::Instant::now();
+        let progress = |what: &str, done: u64, total: u64| {
+            eprintln!("  large organisation: {what} {done}/{total}");
+        };
+        let r = app.seed_scale(factor, &progress).await.map_err(describe)?;
+        if r.existed {
+            eprintln!("  large organisation: already there");
+        } else {
+            eprintln!(
+                "  large organisation ×{factor}: {} departments, {} people, {} roles, {} assets, {} risks in {:.1}s",
+                r.departments,
+                r.people,
+                r.roles,
+                r.assets,
+                r.risks,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
     app.ensure_risk_duties().await.map_err(describe)?;
+    let data = match explicit_url {
+        Some(url) => mamori_store::redact_url(&url),
+        None => db_path.display().to_string(),
+    };
     let banner = move |addr: SocketAddr| {
         println!();
         println!(
@@ -651,7 +704,7 @@ async fn demo(mut cfg: Config, data_dir: PathBuf, listen: String) -> anyhow::Res
             "  password: {} (every demo account)",
             mamori_app::demo::DEMO_PASSWORD
         );
-        println!("  data:     {}", db_path.display());
+        println!("  data:     {data}");
         println!(
             "  two-factor sign-in is not enforced in the demo (Settings → require_mfa_for_privileged)"
         );

@@ -1224,6 +1224,22 @@ impl RiskRepo for SqlStore {
             .collect())
     }
 
+    async fn insert_risks(&self, risks: &[Risk], audit: AuditDraft) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let now = audit.occurred_at;
+        let sql = format!(
+            "INSERT INTO risks ({RISK_COLS}, created_at) VALUES (?, ?, {})",
+            vec!["?"; 37].join(", ")
+        );
+        for r in risks {
+            let s = Stmt::new(&sql).bind(r.id).bind(r.ref_no.as_str());
+            tx.execute(&risk_values(s, r).bind(r.updated_at).bind(now))
+                .await?;
+        }
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
     async fn risks_in_approval(&self) -> Result<Vec<Risk>, StoreError> {
         let rows: Vec<RiskDbRow> = self
             .db

@@ -375,6 +375,9 @@ pub trait RiskRepo: Send + Sync {
         &self,
         person_id: Option<Uuid>,
     ) -> Result<Vec<(RiskControl, String)>, StoreError>;
+    /// Stores many new risks, numbered already, in one transaction with one
+    /// audit event (bulk loads such as the large demo organisation).
+    async fn insert_risks(&self, risks: &[Risk], audit: AuditDraft) -> Result<(), StoreError>;
     /// Risks waiting on a management decision.
     async fn risks_in_approval(&self) -> Result<Vec<Risk>, StoreError>;
     /// Identified risks counted per (likelihood, impact); `residual` counts

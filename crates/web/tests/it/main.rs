@@ -13,5 +13,6 @@ mod mail;
 mod matrix;
 mod org;
 mod risk;
+mod scale;
 mod sign_in;
 mod workflow;
