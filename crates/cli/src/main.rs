@@ -678,12 +678,13 @@ async fn demo(
             eprintln!("  large organisation: already there");
         } else {
             eprintln!(
-                "  large organisation ×{factor}: {} departments, {} people, {} roles, {} assets, {} risks in {:.1}s",
+                "  large organisation ×{factor}: {} departments, {} people, {} roles, {} assets, {} risks, {} audit events in {:.1}s",
                 r.departments,
                 r.people,
                 r.roles,
                 r.assets,
                 r.risks,
+                r.audit_events,
                 started.elapsed().as_secs_f64()
             );
         }

@@ -109,6 +109,70 @@ impl AuditRepo for SqlStore {
         Ok(e)
     }
 
+    async fn append_many(&self, drafts: Vec<AuditDraft>) -> Result<i64, StoreError> {
+        let n = i64::try_from(drafts.len()).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.db.begin().await?;
+        // Reserve the numbers under the head's lock, then seal in order.
+        let head: Head = tx
+            .fetch_one(
+                &Stmt::new("UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash")
+                    .bind(n),
+            )
+            .await?;
+        let mut seq = head.seq - n;
+        let mut prev = head.hash;
+        const ROWS: usize = 400;
+        let mut events = Vec::with_capacity(ROWS);
+        let mut drafts = drafts.into_iter().peekable();
+        while drafts.peek().is_some() {
+            events.clear();
+            for d in drafts.by_ref().take(ROWS) {
+                seq += 1;
+                let e = AuditEvent {
+                    seq: 0,
+                    occurred_at: d.occurred_at,
+                    actor_id: d.actor_id,
+                    actor_label: d.actor_label,
+                    action: d.action,
+                    entity_type: d.entity_type,
+                    entity_id: d.entity_id,
+                    before: d.before,
+                    after: d.after,
+                    detail: d.detail,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+                .seal(seq, &prev);
+                prev = e.hash.clone();
+                events.push(e);
+            }
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
+            let mut s = Stmt::new(&format!(
+                "INSERT INTO audit_events ({COLUMNS}) VALUES {values}"
+            ));
+            for e in &events {
+                s = s
+                    .bind(e.seq)
+                    .bind(e.occurred_at)
+                    .bind(e.actor_id)
+                    .bind(e.actor_label.as_str())
+                    .bind(e.action.as_str())
+                    .bind(e.entity_type.as_str())
+                    .bind(e.entity_id.clone())
+                    .bind(e.before.clone())
+                    .bind(e.after.clone())
+                    .bind(e.detail.clone())
+                    .bind(e.prev_hash.as_str())
+                    .bind(e.hash.as_str());
+            }
+            tx.execute(&s).await?;
+        }
+        tx.execute(&Stmt::new("UPDATE audit_head SET hash = ? WHERE id = 1").bind(prev.as_str()))
+            .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
     async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
         let mut s = Stmt::new(&format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1"));
         if let Some(a) = &f.action {

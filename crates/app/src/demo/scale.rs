@@ -24,6 +24,7 @@ pub const PEOPLE: u64 = 5_000;
 pub const DEPARTMENTS: u64 = 40;
 pub const ASSETS: u64 = 50_000;
 pub const RISKS: u64 = 20_000;
+pub const AUDIT_EVENTS: u64 = 1_000_000;
 const BATCH: usize = 2_000;
 
 /// What was built.
@@ -34,6 +35,7 @@ pub struct ScaleReport {
     pub roles: u64,
     pub assets: u64,
     pub risks: u64,
+    pub audit_events: u64,
     /// Already there: nothing was added.
     pub existed: bool,
 }
@@ -167,6 +169,12 @@ impl App {
             .collect();
         report.assets = self.scale_assets(factor, &owners, today, progress).await?;
         report.risks = self.scale_risks(factor, progress).await?;
+        let actors: Vec<(Uuid, String)> = batch
+            .people
+            .iter()
+            .map(|p| (p.id, format!("{} <{}>", p.name, p.email)))
+            .collect();
+        report.audit_events = self.scale_audit(factor, &actors, progress).await?;
         Ok(report)
     }
 
@@ -335,6 +343,64 @@ impl App {
                 chunk.clear();
                 progress("assets", done, total);
             }
+        }
+        Ok(total)
+    }
+
+    /// A year of the trail a company this size leaves: sign-ins, reads,
+    /// approvals and register changes, oldest first, sealed into the chain.
+    async fn scale_audit(
+        &self,
+        factor: f64,
+        actors: &[(Uuid, String)],
+        progress: &(dyn Fn(&str, u64, u64) + Sync),
+    ) -> AppResult<u64> {
+        const KINDS: [(&str, &str); 8] = [
+            ("auth.sign_in", "session"),
+            ("document.understood", "document_version"),
+            ("asset.update", "asset"),
+            ("request.approve", "request"),
+            ("duty.complete", "periodic_duty"),
+            ("incident.entry", "incident"),
+            ("risk.update", "risk"),
+            ("checklist.submit", "checklist_run"),
+        ];
+        let (existing, _) = self.store.head().await?;
+        let total =
+            sized(AUDIT_EVENTS, factor).saturating_sub(u64::try_from(existing).unwrap_or(0));
+        let end = self.now();
+        let start = end - time::Duration::days(365);
+        let step =
+            (time::Duration::days(365).whole_microseconds() / i128::from(total.max(1))).max(1);
+        let mut done = 0u64;
+        while done < total {
+            let n = (total - done).min(20_000);
+            let drafts = (done..done + n)
+                .map(|i| {
+                    let (action, entity) = KINDS[(i % 8) as usize];
+                    let (actor, label) = &actors[(i % actors.len() as u64) as usize];
+                    let at = start
+                        + time::Duration::microseconds(
+                            i64::try_from(i128::from(i) * step).unwrap_or(0),
+                        );
+                    crate::ports::AuditDraft {
+                        occurred_at: at.min(end),
+                        actor_id: Some(*actor),
+                        actor_label: label.clone(),
+                        action: action.into(),
+                        entity_type: entity.into(),
+                        entity_id: Some(
+                            demo_id("scale-entity", &(i % 5_000).to_string()).to_string(),
+                        ),
+                        before: None,
+                        after: None,
+                        detail: Some(format!("large organisation #{}", i + 1)),
+                    }
+                })
+                .collect();
+            self.store.append_many(drafts).await?;
+            done += n;
+            progress("audit events", done, total);
         }
         Ok(total)
     }

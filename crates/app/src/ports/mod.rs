@@ -343,6 +343,9 @@ pub trait AuthRepo: Send + Sync {
 #[async_trait]
 pub trait AuditRepo: Send + Sync {
     async fn append(&self, audit: AuditDraft) -> Result<AuditEvent, StoreError>;
+    /// Appends many events to the chain in one transaction (bulk loads);
+    /// returns the last sequence number.
+    async fn append_many(&self, drafts: Vec<AuditDraft>) -> Result<i64, StoreError>;
     async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
     /// Events in chain order from `after_seq` (exclusive), `limit` at a time.
     async fn chain_batch(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
