@@ -241,6 +241,8 @@ pub trait OrgRepo: Send + Sync {
     async fn all_people(&self) -> Result<Vec<Person>, StoreError>;
     async fn person(&self, id: Uuid) -> Result<Person, StoreError>;
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    /// The names of these people (those that exist), for list columns.
+    async fn person_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError>;
     async fn insert_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
     async fn update_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
 

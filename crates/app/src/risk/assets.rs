@@ -154,7 +154,19 @@ impl App {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
         let (assets, total) = self.store.assets(&f).await?;
-        let names = self.person_names().await?;
+        // Only the owners on this page: one query, however large the company.
+        let mut owners: Vec<Uuid> = assets.iter().map(|a| a.owner_id).collect();
+        owners.sort();
+        owners.dedup();
+        let names: HashMap<Uuid, String> = if owners.is_empty() {
+            HashMap::new()
+        } else {
+            self.store
+                .person_names(&owners)
+                .await?
+                .into_iter()
+                .collect()
+        };
         let depts = self.department_names().await?;
         let items = assets
             .into_iter()
@@ -168,16 +180,6 @@ impl App {
             })
             .collect();
         Ok((items, total))
-    }
-
-    pub(crate) async fn person_names(&self) -> AppResult<HashMap<Uuid, String>> {
-        Ok(self
-            .store
-            .all_people()
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect())
     }
 
     pub(crate) async fn department_names(&self) -> AppResult<HashMap<Uuid, String>> {

@@ -28,7 +28,7 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
     let v = app.app.verify_audit_chain().await.unwrap();
     assert!(v.broken.is_none(), "{:?}", v.broken);
     assert!(v.checked >= 10_000, "{}", v.checked);
-        // Once only.
+    // Once only.
     assert!(app.app.seed_scale(0.01, &progress).await.unwrap().existed);
     // Every department has its head and its 情報セキュリティ担当者: the
     // organisation health rules find nothing about the new departments.
