@@ -195,10 +195,19 @@ impl App {
             }
         }
         let today = self.today();
+        let cadences = self.store.obligation_cadences().await?;
         Ok(b.pack
             .obligations
             .iter()
             .map(|o| {
+                // The organisation's own cadence, where it set one.
+                let o = &match cadences.get(&o.id) {
+                    Some(c) => Obligation {
+                        cadence: Some(c.clone()),
+                        ..o.clone()
+                    },
+                    None => o.clone(),
+                };
                 let l = latest.get(&o.id).cloned();
                 let key = l.as_ref().map(|a| Latest {
                     finding: a.finding,
@@ -649,6 +658,53 @@ impl App {
         Ok((row, history))
     }
 
+    /// The 事務局 sets the organisation's cadence of a periodic obligation
+    /// (the policy's is the default; None puts it back).
+    pub async fn set_obligation_cadence(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cadence: Option<&str>,
+    ) -> AppResult<()> {
+        if !actor.has_role(Role::Secretariat) {
+            return Err(AppError::Forbidden);
+        }
+        let b = bundle()?;
+        let o = b.pack.get(id).ok_or(AppError::NotFound)?;
+        if o.kind != mamori_domain::compliance::ObligationKind::Periodic {
+            return Err(AppError::field("cadence", "not_periodic"));
+        }
+        let mut all = self.store.obligation_cadences().await?;
+        let before = all.get(id).cloned();
+        match cadence.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => {
+                let parsed = mamori_domain::schedule::Cadence::parse(c)
+                    .ok_or(AppError::field("cadence", "invalid_cadence"))?;
+                all.insert(id.to_string(), cadence_id(parsed));
+            }
+            None => {
+                all.remove(id);
+            }
+        }
+        let audit = self
+            .draft(
+                Some(actor),
+                "obligation.cadence",
+                "obligation",
+                Some(id.to_string()),
+            )
+            .detail(format!(
+                "{id}: {} → {}",
+                before.as_deref().or(o.cadence.as_deref()).unwrap_or("—"),
+                all.get(id)
+                    .map(String::as_str)
+                    .or(o.cadence.as_deref())
+                    .unwrap_or("—")
+            ));
+        self.store.save_obligation_cadences(&all, audit).await?;
+        Ok(())
+    }
+
     /// May the actor record the state of this obligation? The 事務局 may for
     /// all; a holder of the obligation's role for their own.
     fn may_assess(actor: &Actor, o: &Obligation, finding: Finding) -> bool {
@@ -942,4 +998,15 @@ fn row_of<'a>(
 ) -> Option<&'a mut DepartmentRollup> {
     let d = dept_of.get(&person)?;
     rows.iter_mut().find(|r| r.department_id == *d)
+}
+
+/// The stored form of a cadence.
+fn cadence_id(c: mamori_domain::schedule::Cadence) -> String {
+    use mamori_domain::schedule::Cadence;
+    match c {
+        Cadence::Yearly => "yearly".into(),
+        Cadence::Quarterly => "quarterly".into(),
+        Cadence::Monthly => "monthly".into(),
+        Cadence::EveryDays(n) => format!("every_{n}_days"),
+    }
 }

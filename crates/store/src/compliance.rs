@@ -54,6 +54,21 @@ struct SoaRow {
 
 #[async_trait]
 impl ComplianceRepo for SqlStore {
+    async fn obligation_cadences(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        self.json_setting("obligation_cadences").await
+    }
+
+    async fn save_obligation_cadences(
+        &self,
+        c: &std::collections::BTreeMap<String, String>,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        self.save_json_setting("obligation_cadences", c, audit)
+            .await
+    }
+
     async fn add_assessment(&self, a: &Assessment, audit: AuditDraft) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
         tx.execute(

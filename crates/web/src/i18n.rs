@@ -389,6 +389,8 @@ mod tests {
                     "file_unreadable",
                     "survey_closed",
                     "already_approved",
+                    "invalid_cadence",
+                    "not_periodic",
                 ]
                 .iter()
                 .map(|c| format!("err-{c}")),

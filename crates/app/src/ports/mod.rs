@@ -799,6 +799,16 @@ pub trait ComplianceRepo: Send + Sync {
     /// The latest assessment of every obligation that has one.
     async fn latest_assessments(&self) -> Result<Vec<Assessment>, StoreError>;
     async fn assessments_of(&self, obligation_id: &str) -> Result<Vec<Assessment>, StoreError>;
+    /// The organisation's own cadences of periodic obligations, by id
+    /// (`yearly`, `quarterly`, `monthly`, `every_N_days`).
+    async fn obligation_cadences(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
+    async fn save_obligation_cadences(
+        &self,
+        c: &std::collections::BTreeMap<String, String>,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     async fn soa_entries(&self, edition: &str) -> Result<Vec<SoaEntry>, StoreError>;
     /// Saves an entry when its stored version is `e.version - 1` (0 = new).
     async fn save_soa_entry(

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/compliance/departments", get(departments))
         .route("/compliance/obligations/{id}", get(detail).post(assess))
         .route("/compliance/obligations/{id}/ask", post(ask))
+        .route("/compliance/obligations/{id}/cadence", post(set_cadence))
         .route("/soa/{edition}", get(soa))
         .route("/soa/{edition}/export.csv", get(soa_csv))
         .route("/soa/{edition}/controls/{control}", post(soa_save))
@@ -151,6 +152,9 @@ struct ObligationPage {
     /// For the 事務局's request to an owner: people, the suggested owner first.
     people: Vec<(uuid::Uuid, String)>,
     due_default: String,
+    /// The policy's own cadence, when the organisation set another.
+    policy_cadence: Option<String>,
+    periodic: bool,
 }
 
 impl ObligationPage {
@@ -200,6 +204,12 @@ async fn detail_view(
             .obligation
             .actor_role()
             .is_some_and(|r| r != Role::Employee && actor.has_role(r));
+    let policy_cadence = mamori_app::compliance::bundle()
+        .ok()
+        .and_then(|b| b.pack.get(&row.obligation.id))
+        .and_then(|o| o.cadence.clone())
+        .filter(|c| Some(c) != row.obligation.cadence.as_ref());
+    let periodic = row.obligation.kind == mamori_domain::compliance::ObligationKind::Periodic;
     let document = PolicyDocument::parse(&row.obligation.document)
         .map(|p| p.name(s.tr.0).to_string())
         .unwrap_or_default();
@@ -254,6 +264,8 @@ async fn detail_view(
         checklists,
         people,
         due_default,
+        policy_cadence,
+        periodic,
     })
 }
 
@@ -602,4 +614,46 @@ async fn departments(State(state): State<AppState>, s: Signed) -> Result<Respons
         ui: Ui::for_signed(&s, &state),
         rows,
     }))
+}
+
+#[derive(Deserialize)]
+struct CadenceForm {
+    #[serde(default)]
+    cadence: String,
+    /// Every N days, when given.
+    #[serde(default)]
+    days: String,
+}
+
+/// The 事務局 sets the organisation's cadence of a periodic obligation.
+async fn set_cadence(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<CadenceForm>,
+) -> Result<Response, UiError> {
+    let cadence = match f.days.trim() {
+        "" => f.cadence.clone(),
+        d => format!("every_{d}_days"),
+    };
+    let result = state
+        .app
+        .set_obligation_cadence(
+            &s.s.actor,
+            &id,
+            Some(cadence.as_str()).filter(|c| !c.is_empty()),
+        )
+        .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/compliance/obligations/{}",
+            crate::session::urlencode(&id)
+        ))
+        .into_response()),
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &detail_view(&state, &s, &id, FormErrors::from(s.tr, &errs)).await?,
+        )),
+        Err(e) => Err(UiError::new(e, s.tr)),
+    }
 }

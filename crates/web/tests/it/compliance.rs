@@ -694,3 +694,79 @@ async fn each_department_sees_where_its_people_stand(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(by_department, each_department_sees_where_its_people_stand);
+
+async fn the_organisation_sets_its_own_cadence_of_a_periodic_obligation(t: &TestDb) {
+    let clock = Arc::new(ManualClock::new(
+        time::macros::datetime!(2026-12-01 00:00 UTC),
+    ));
+    let app = TestApp::start_with_clock(t, false, clock.clone()).await;
+    let id = periodic_obligation(&app).await;
+    let path = format!(
+        "/compliance/obligations/{}",
+        id.replace('(', "%28").replace(')', "%29")
+    );
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    sec.get(&path).await;
+    let r = sec
+        .post(
+            &path,
+            &[("finding", "kept"), ("evidence", "議事録"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    clock.advance(time::Duration::days(40));
+    // Sessions expire when idle: sign in again on the later day.
+    let mut sec = app.signed_in(SECRETARIAT).await;
+    let kept = sec.get(&path).await;
+    assert_eq!(kept.select_text("#obligation-status"), vec!["遵守"]);
+    // Monthly here: forty days on, it is due again.
+    let r = sec
+        .post(
+            &format!("{path}/cadence"),
+            &[("cadence", "monthly"), ("days", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = sec.get(&path).await;
+    assert_ne!(
+        page.select_text("#obligation-status"),
+        vec!["遵守"],
+        "{}",
+        page.text
+    );
+    assert!(page.select_text("#obligation-cadence")[0].contains("monthly"));
+    assert!(
+        page.select_text("#obligation-cadence")[0].contains("yearly"),
+        "the policy's default is shown"
+    );
+    let bad = sec
+        .post(
+            &format!("{path}/cadence"),
+            &[("cadence", ""), ("days", "0")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut officer = app.signed_in(SECURITY_OFFICER).await;
+    officer.get(&path).await;
+    let r = officer
+        .post(
+            &format!("{path}/cadence"),
+            &[("cadence", "yearly"), ("days", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Back to the policy's cadence.
+    let r = sec
+        .post(&format!("{path}/cadence"), &[("cadence", ""), ("days", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sec.get(&path).await.select_text("#obligation-status"),
+        vec!["遵守"]
+    );
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    own_cadence,
+    the_organisation_sets_its_own_cadence_of_a_periodic_obligation
+);
