@@ -146,7 +146,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/documents/{uuid}", ""),
     ("GET", "/public/basic-policy", ""),
     ("GET", "/compliance/departments", ""),
-    ("POST", "/compliance/obligations/HR-9c/cadence", "cadence=&days=0"),
+    (
+        "POST",
+        "/compliance/obligations/HR-9c/cadence",
+        "cadence=&days=0",
+    ),
     ("GET", "/assets", ""),
     ("GET", "/assets/new", ""),
     ("POST", "/assets/new", "name=&form=paper&c=1&i=1&a=1"),
