@@ -78,28 +78,15 @@ impl App {
     pub async fn verify_audit_chain(&self) -> AppResult<Verification> {
         let (head_seq, head_hash) = self.store.head().await?;
         let mut v = ChainVerifier::default();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let fetch = |after: i64| {
-            let store = self.store.clone();
-            tokio::spawn(async move { store.chain_batch(after, VERIFY_BATCH).await })
-        };
-        let joined = |e: tokio::task::JoinError| crate::AppError::Internal(e.to_string());
-        // The next batch is read while this one is hashed on every core.
-        let mut next = fetch(0);
+        let mut after = 0;
         let broken: Option<ChainBreak> = 'walk: loop {
-            let batch = next.await.map_err(joined)??;
+            let batch = self.store.chain_batch(after, VERIFY_BATCH).await?;
             let Some(last) = batch.last() else {
                 break 'walk None;
             };
-            next = fetch(last.seq);
-            let (batch, ok) = tokio::task::spawn_blocking(move || {
-                let ok = mamori_domain::audit::hashes_match(&batch, threads);
-                (batch, ok)
-            })
-            .await
-            .map_err(joined)?;
-            for (e, ok) in batch.iter().zip(ok) {
-                if let Err(b) = v.check_with(e, ok) {
+            after = last.seq;
+            for e in &batch {
+                if let Err(b) = v.check(e) {
                     break 'walk Some(b);
                 }
             }

@@ -106,35 +106,6 @@ impl AuditEvent {
     }
 }
 
-/// Recomputes every event's hash, on up to `threads` threads (each event's
-/// hash depends only on its own content and its stored previous hash):
-/// true where it matches what the event carries.
-pub fn hashes_match(events: &[AuditEvent], threads: usize) -> Vec<bool> {
-    let threads = threads.clamp(1, 16);
-    if threads == 1 || events.len() < 256 {
-        return events.iter().map(|e| e.compute_hash() == e.hash).collect();
-    }
-    let size = events.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = events
-            .chunks(size)
-            .map(|c| {
-                let h = s.spawn(move || {
-                    c.iter()
-                        .map(|e| e.compute_hash() == e.hash)
-                        .collect::<Vec<_>>()
-                });
-                (c.len(), h)
-            })
-            .collect();
-        // A thread that failed proves nothing: its events count as altered.
-        parts
-            .into_iter()
-            .flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n]))
-            .collect()
-    })
-}
-
 /// Where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
@@ -175,11 +146,6 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn check(&mut self, e: &AuditEvent) -> Result<(), ChainBreak> {
-        self.check_with(e, e.compute_hash() == e.hash)
-    }
-
-    /// `check` with the hash comparison already made (see `hashes_match`).
-    pub fn check_with(&mut self, e: &AuditEvent, hash_ok: bool) -> Result<(), ChainBreak> {
         if e.seq != self.expected_seq {
             return Err(ChainBreak::OutOfSequence {
                 seq: e.seq,
@@ -189,7 +155,7 @@ impl ChainVerifier {
         if e.prev_hash != self.prev_hash {
             return Err(ChainBreak::Unlinked { seq: e.seq });
         }
-        if !hash_ok {
+        if e.compute_hash() != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq });
         }
         self.expected_seq += 1;
@@ -214,38 +180,6 @@ impl ChainVerifier {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn hashes_are_checked_alike_on_one_thread_and_on_many() {
-        let mut prev = GENESIS_HASH.to_string();
-        let mut events: Vec<AuditEvent> = (1..=1000)
-            .map(|i| {
-                let e = AuditEvent {
-                    seq: 0,
-                    occurred_at: time::macros::datetime!(2026-11-27 00:00 UTC),
-                    actor_id: None,
-                    actor_label: "system".into(),
-                    action: "x".into(),
-                    entity_type: "y".into(),
-                    entity_id: None,
-                    before: None,
-                    after: None,
-                    detail: Some(i.to_string()),
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
-                .seal(i, &prev);
-                prev = e.hash.clone();
-                e
-            })
-            .collect();
-        events[700].detail = Some("changed".into());
-        let one = hashes_match(&events, 1);
-        let many = hashes_match(&events, 4);
-        assert_eq!(one, many);
-        assert_eq!(one.iter().filter(|ok| !**ok).count(), 1);
-        assert!(!one[700]);
-    }
-
     use super::*;
     use time::macros::datetime;
 
