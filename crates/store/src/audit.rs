@@ -55,14 +55,9 @@ impl From<EventRow> for AuditEvent {
 
 const COLUMNS: &str = "seq, occurred_at, actor_id, actor_label, action, entity_type, entity_id, before, after, detail, prev_hash, hash";
 
-/// Appends one event inside `tx`.
-pub(crate) async fn append_in(tx: &mut Tx, d: AuditDraft) -> Result<AuditEvent, StoreError> {
-    let head: Head = tx
-        .fetch_one(&Stmt::new(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-        ))
-        .await?;
-    let event = AuditEvent {
+/// The event a draft becomes, before the chain numbers and seals it.
+fn unsealed(d: AuditDraft) -> AuditEvent {
+    AuditEvent {
         seq: 0,
         occurred_at: d.occurred_at,
         actor_id: d.actor_id,
@@ -76,7 +71,16 @@ pub(crate) async fn append_in(tx: &mut Tx, d: AuditDraft) -> Result<AuditEvent, 
         prev_hash: String::new(),
         hash: String::new(),
     }
-    .seal(head.seq, &head.hash);
+}
+
+/// Appends one event inside `tx`.
+pub(crate) async fn append_in(tx: &mut Tx, d: AuditDraft) -> Result<AuditEvent, StoreError> {
+    let head: Head = tx
+        .fetch_one(&Stmt::new(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        ))
+        .await?;
+    let event = unsealed(d).seal(head.seq, &head.hash);
     tx.execute(
         &Stmt::new(&format!(
             "INSERT INTO audit_events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -128,21 +132,7 @@ impl AuditRepo for SqlStore {
             events.clear();
             for d in drafts.by_ref().take(ROWS) {
                 seq += 1;
-                let e = AuditEvent {
-                    seq: 0,
-                    occurred_at: d.occurred_at,
-                    actor_id: d.actor_id,
-                    actor_label: d.actor_label,
-                    action: d.action,
-                    entity_type: d.entity_type,
-                    entity_id: d.entity_id,
-                    before: d.before,
-                    after: d.after,
-                    detail: d.detail,
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
-                .seal(seq, &prev);
+                let e = unsealed(d).seal(seq, &prev);
                 prev = e.hash.clone();
                 events.push(e);
             }

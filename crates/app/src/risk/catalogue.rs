@@ -198,19 +198,17 @@ impl App {
         }
         e.done()?;
         let existing = self.store.threats().await?;
-        let (tid, version) = match id {
-            Some(id) => {
-                let old = existing
+        let stored = match id {
+            Some(id) => Some(
+                existing
                     .iter()
                     .find(|t| t.id == id)
-                    .ok_or(AppError::NotFound)?;
-                if old.version != input.version {
-                    return Err(AppError::Conflict("stale_version"));
-                }
-                (id, old.version + 1)
-            }
-            None => (Uuid::now_v7(), 1),
+                    .map(|x| x.version)
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
         };
+        let (tid, version) = next_version(id, input.version, stored)?;
         let code = code.unwrap_or_default();
         if existing.iter().any(|t| t.code == code && t.id != tid) {
             return Err(AppError::field("code", "duplicate"));
@@ -258,19 +256,17 @@ impl App {
         }
         e.done()?;
         let existing = self.store.vulnerabilities().await?;
-        let (vid, version) = match id {
-            Some(id) => {
-                let old = existing
+        let stored = match id {
+            Some(id) => Some(
+                existing
                     .iter()
                     .find(|v| v.id == id)
-                    .ok_or(AppError::NotFound)?;
-                if old.version != input.version {
-                    return Err(AppError::Conflict("stale_version"));
-                }
-                (id, old.version + 1)
-            }
-            None => (Uuid::now_v7(), 1),
+                    .map(|x| x.version)
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
         };
+        let (vid, version) = next_version(id, input.version, stored)?;
         let code = code.unwrap_or_default();
         if existing.iter().any(|v| v.code == code && v.id != vid) {
             return Err(AppError::field("code", "duplicate"));
@@ -319,22 +315,19 @@ impl App {
         let source = e.take(required_text("source", &input.source, 500));
         let noted_on = e.take(crate::org::parse_date("noted_on", Some(&input.noted_on)));
         e.done()?;
-        let (cid, version) = match id {
-            Some(id) => {
-                let old = self
-                    .store
+        let stored = match id {
+            Some(id) => Some(
+                self.store
                     .context_items()
                     .await?
                     .into_iter()
                     .find(|c| c.id == id)
-                    .ok_or(AppError::NotFound)?;
-                if old.version != input.version {
-                    return Err(AppError::Conflict("stale_version"));
-                }
-                (id, old.version + 1)
-            }
-            None => (Uuid::now_v7(), 1),
+                    .map(|x| x.version)
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
         };
+        let (cid, version) = next_version(id, input.version, stored)?;
         let c = ContextItem {
             id: cid,
             kind: kind.ok_or(AppError::field("kind", "required"))?,
@@ -526,5 +519,15 @@ impl App {
             .after(&t);
         self.store.save_threat_intel(&t, &[], &[], audit).await?;
         Ok(t)
+    }
+}
+
+/// The id and version a save writes: a new record (version 1), or the next
+/// version of the one read — refused when someone changed it since.
+fn next_version(id: Option<Uuid>, read: i64, stored: Option<i64>) -> AppResult<(Uuid, i64)> {
+    match (id, stored) {
+        (Some(id), Some(v)) if v == read => Ok((id, v + 1)),
+        (Some(_), _) => Err(AppError::Conflict("stale_version")),
+        (None, _) => Ok((Uuid::now_v7(), 1)),
     }
 }

@@ -82,6 +82,20 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
         .find(|t| t.code == "T-06")
         .unwrap();
     let threat_id = threat.id.to_string();
+    // A catalogue entry changed since it was read is not overwritten.
+    let r = sec
+        .post(
+            &format!("/risks/threats/{threat_id}"),
+            &[
+                ("version", "999"),
+                ("code", "T-06"),
+                ("source", "deliberate"),
+                ("name", "x"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 
     // Register an asset: importance by the default rule (the highest rating).
     let owner = person_id(&app, SECURITY_OFFICER).await;
