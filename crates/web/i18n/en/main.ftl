@@ -1145,3 +1145,4 @@ compliance-cadence-days = or every N days
 compliance-policy-default = policy default
 err-invalid_cadence = Use yearly, quarterly, monthly or a number of days
 err-not_periodic = Not a periodic obligation
+risk-ref_no = No.

@@ -1145,3 +1145,4 @@ compliance-cadence-days = または N 日ごと
 compliance-policy-default = 規程の既定
 err-invalid_cadence = 周期は yearly・quarterly・monthly か日数で指定してください
 err-not_periodic = 定期的な義務ではありません
+risk-ref_no = 管理番号
