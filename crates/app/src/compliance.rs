@@ -370,10 +370,7 @@ impl App {
                 format!("情報資産台帳 {assets} 件"),
             ));
         }
-        let mut considered = 0;
-        for t in self.store.threats().await? {
-            considered += self.store.threat_incidents(t.id).await?.len();
-        }
+        let considered = self.store.threat_incident_links().await?;
         let counts = self.store.risk_status_counts().await?;
         let count = |s: RiskStatus| {
             counts

@@ -31,6 +31,10 @@ impl App {
         if let Err(e) = self.sync_documents().await {
             tracing::warn!(error = %e, "document publication run failed");
         }
+        // Risks whose management approval was decided while a sync failed.
+        if let Err(e) = self.sync_risks().await {
+            tracing::warn!(error = %e, "risk approval sync failed");
+        }
         Ok(Some(self.run_alerts().await?))
     }
 

@@ -194,10 +194,6 @@ fn require_manager(actor: &Actor) -> AppResult<()> {
     }
 }
 
-fn parse_day(field: &'static str, s: &str) -> Result<Option<Date>, FieldError> {
-    crate::org::parse_date(field, Some(s))
-}
-
 struct Texts;
 
 impl Texts {
@@ -779,7 +775,7 @@ impl App {
         if v.state != VersionState::Draft {
             return Err(AppError::Conflict("not_a_draft"));
         }
-        let effective = parse_day("effective_on", effective_on)?
+        let effective = crate::org::parse_day("effective_on", effective_on)?
             .ok_or(AppError::field("effective_on", "required"))?;
         if v.body.trim().is_empty() {
             return Err(AppError::field("body", "required"));
@@ -834,17 +830,6 @@ impl App {
         }
         self.sync_documents().await?;
         self.store.doc_version(v.id).await.map_err(Into::into)
-    }
-
-    /// Called after any request changes: document requests move their
-    /// versions and documents. Failures are left to the scheduled run.
-    pub(crate) async fn after_request_change(&self, r: &RequestRecord) {
-        self.after_risk_request(r).await;
-        if r.kind.starts_with("document_")
-            && let Err(e) = self.sync_documents().await
-        {
-            tracing::warn!(error = %e, request = %r.ref_no, "document sync deferred to the scheduler");
-        }
     }
 
     /// Brings versions and documents in line with their requests, and
@@ -1636,7 +1621,7 @@ impl App {
         let purpose = e.take(required_multiline("purpose", &input.purpose, 1000));
         let nda = input.nda_reference.trim().to_string();
         let signed = e
-            .take(parse_day("nda_signed_on", &input.nda_signed_on))
+            .take(crate::org::parse_day("nda_signed_on", &input.nda_signed_on))
             .flatten();
         if d.confidentiality != Confidentiality::Public {
             if nda.is_empty() {

@@ -75,6 +75,11 @@ pub fn parse_date(field: &'static str, s: Option<&str>) -> Result<Option<Date>, 
     .map_err(|_| FieldError::new(field, "invalid_date"))
 }
 
+/// Parses `YYYY-MM-DD` entered in a form; empty means none.
+pub(crate) fn parse_day(field: &'static str, s: &str) -> Result<Option<Date>, FieldError> {
+    parse_date(field, Some(s))
+}
+
 /// A person with their roles (and, for administrators, sign-in state).
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonDetail {

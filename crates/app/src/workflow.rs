@@ -100,6 +100,22 @@ pub struct Task {
     pub status: schedule::DueStatus,
 }
 
+impl App {
+    /// Called after any request changes: the module that owns the request's
+    /// kind brings its records in line (document versions, risks). Failures
+    /// are left to the scheduled run, which does the same.
+    pub(crate) async fn after_request_change(&self, r: &RequestRecord) {
+        let synced = match r.kind.as_str() {
+            k if k.starts_with("document_") => self.sync_documents().await,
+            "risk_approval" => self.sync_risks().await,
+            _ => return,
+        };
+        if let Err(e) = synced {
+            tracing::warn!(error = %e, request = %r.ref_no, "sync deferred to the scheduler");
+        }
+    }
+}
+
 pub(crate) fn flow_of(r: &RequestRecord) -> AppResult<FlowDef> {
     match r.kind.as_str() {
         "document_approval" | "document_disposal" => crate::documents::flow_of(r),

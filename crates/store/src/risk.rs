@@ -987,6 +987,14 @@ impl RiskRepo for SqlStore {
         Ok(rows.into_iter().map(|r| r.incident_id).collect())
     }
 
+    async fn threat_incident_links(&self) -> Result<u64, StoreError> {
+        let n: CountRow = self
+            .db
+            .fetch_one(&Stmt::new("SELECT COUNT(*) AS n FROM threat_incidents"))
+            .await?;
+        Ok(u64::try_from(n.n).unwrap_or(0))
+    }
+
     async fn set_threat_incidents(
         &self,
         threat_id: Uuid,

@@ -350,6 +350,8 @@ pub trait RiskRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<bool, StoreError>;
     async fn threat_incidents(&self, threat_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    /// How many links between threats and past incidents there are.
+    async fn threat_incident_links(&self) -> Result<u64, StoreError>;
     async fn set_threat_incidents(
         &self,
         threat_id: Uuid,

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mamori_domain::org::{FieldError, required_text};
+use mamori_domain::org::required_text;
 use mamori_domain::risk::{Form, LinkKind};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -138,10 +138,6 @@ pub struct ExportedAsset {
     pub asset: Asset,
     pub owner_email: String,
     pub department_code: Option<String>,
-}
-
-fn parse_day(field: &'static str, s: &str) -> Result<Option<Date>, FieldError> {
-    crate::org::parse_date(field, Some(s))
 }
 
 impl App {
@@ -282,8 +278,8 @@ impl App {
         .map(|(f, v)| e.take(optional_text(f, v, 2000)))
         .collect();
         let ref_no = e.take(optional_text("ref_no", &input.ref_no, 40));
-        let registered_on = e.take(parse_day("registered_on", &input.registered_on));
-        let retired_on = e.take(parse_day("retired_on", &input.retired_on));
+        let registered_on = e.take(crate::org::parse_day("registered_on", &input.registered_on));
+        let retired_on = e.take(crate::org::parse_day("retired_on", &input.retired_on));
         let owner_id = input
             .owner_id
             .or(base.as_ref().map(|b| b.owner_id))

@@ -151,10 +151,14 @@ impl App {
             .into_iter()
             .find(|t| t.id == id)
             .ok_or(AppError::NotFound)?;
-        let mut incidents = Vec::new();
-        for i in self.store.threat_incidents(id).await? {
-            incidents.push(self.store.incident(i).await?);
-        }
+        let linked: HashSet<Uuid> = self.store.threat_incidents(id).await?.into_iter().collect();
+        let incidents = self
+            .store
+            .incidents(None)
+            .await?
+            .into_iter()
+            .filter(|i| linked.contains(&i.id))
+            .collect();
         let (risks, _) = self
             .store
             .risks(&RiskFilter {

@@ -10,14 +10,11 @@ use mamori_domain::org::{FieldError, Lang, required_multiline};
 use mamori_domain::risk::{self as rules, Facts, RiskMethod, RiskStatus, Treatment};
 use mamori_domain::workflow::{Approver, FlowDef, RequestState, StepDef};
 use serde::{Deserialize, Serialize};
-use time::Date;
 use uuid::Uuid;
 
 use super::{RiskAccess, optional_text};
 use crate::error::Errors;
-use crate::ports::{
-    Asset, RequestRecord, Risk, RiskControl, RiskFilter, RiskRow, Threat, Vulnerability,
-};
+use crate::ports::{Asset, Risk, RiskControl, RiskFilter, RiskRow, Threat, Vulnerability};
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
 /// The analysis of a risk, as entered.
@@ -143,10 +140,6 @@ pub fn approval_flow() -> FlowDef {
             distinct: true,
         }],
     }
-}
-
-fn parse_day(field: &'static str, s: &str) -> Result<Option<Date>, FieldError> {
-    crate::org::parse_date(field, Some(s))
 }
 
 /// "1,200,000" or "1200000円" → 1200000.
@@ -323,7 +316,7 @@ impl App {
         let conditions = e.take(optional_text("conditions", &input.conditions, 4000));
         let yen = e.take(parse_number("damage_yen", &input.damage_yen));
         let people = e.take(parse_number("stakeholders", &input.stakeholders));
-        let review_on = e.take(parse_day("review_on", &input.review_on));
+        let review_on = e.take(crate::org::parse_day("review_on", &input.review_on));
         if method.likelihood.check(input.likelihood).is_none() {
             e.push("likelihood", "out_of_range");
         }
@@ -516,7 +509,10 @@ impl App {
             &input.communicated_to,
             2000,
         ));
-        let communicated_on = e.take(parse_day("communicated_on", &input.communicated_on));
+        let communicated_on = e.take(crate::org::parse_day(
+            "communicated_on",
+            &input.communicated_on,
+        ));
         let residual = match (input.residual_likelihood, input.residual_impact) {
             (Some(l), Some(i)) => {
                 if method.likelihood.check(l).is_none() {
@@ -562,8 +558,8 @@ impl App {
             if obligation_ids.iter().any(|o| bundle.pack.get(o).is_none()) {
                 e.push("controls", "unknown_obligation");
             }
-            let due_on = e.take(parse_day("controls", &c.due_on));
-            let done_on = e.take(parse_day("controls", &c.done_on));
+            let due_on = e.take(crate::org::parse_day("controls", &c.due_on));
+            let done_on = e.take(crate::org::parse_day("controls", &c.done_on));
             if let Some(o) = c.owner_id
                 && self.store.person(o).await.is_err()
             {
@@ -742,12 +738,26 @@ impl App {
         let now = self.now();
         let settings = self.alert_settings().await?;
         let mut notices = Vec::new();
+        let mut owners: std::collections::HashMap<Uuid, mamori_domain::org::Person> =
+            std::collections::HashMap::new();
         for (c, ref_no) in self.store.open_controls_of(None).await? {
             let (Some(owner_id), Some(due)) = (c.owner_id, c.due_on) else {
                 continue;
             };
-            let owner = self.store.person(owner_id).await?;
-            for alert in schedule::alerts_due(crate::duties::due_time(due), &settings, now) {
+            let alerts = schedule::alerts_due(crate::duties::due_time(due), &settings, now);
+            if alerts.is_empty() {
+                continue;
+            }
+            // Each owner read once per run, and only when an alert is due.
+            let owner = match owners.get(&owner_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.store.person(owner_id).await?;
+                    owners.insert(owner_id, p.clone());
+                    p
+                }
+            };
+            for alert in alerts {
                 let recipients = match alert {
                     Alert::Reminder { .. } => vec![owner.clone()],
                     Alert::Escalation { level, .. } => {
@@ -794,14 +804,6 @@ impl App {
             }
         }
         Ok(notices)
-    }
-
-    pub(crate) async fn after_risk_request(&self, r: &RequestRecord) {
-        if r.kind == "risk_approval"
-            && let Err(e) = self.sync_risks().await
-        {
-            tracing::warn!(error = %e, request = %r.ref_no, "risk sync deferred to the scheduler");
-        }
     }
 }
 

@@ -1146,3 +1146,5 @@ compliance-policy-default = policy default
 err-invalid_cadence = Use yearly, quarterly, monthly or a number of days
 err-not_periodic = Not a periodic obligation
 risk-ref_no = No.
+risk-assessment-example = FY2026 risk assessment
+survey-title-example = FY2026 risk management survey

@@ -1146,3 +1146,5 @@ compliance-policy-default = 規程の既定
 err-invalid_cadence = 周期は yearly・quarterly・monthly か日数で指定してください
 err-not_periodic = 定期的な義務ではありません
 risk-ref_no = 管理番号
+risk-assessment-example = 2026年度 リスクアセスメント
+survey-title-example = 2026年度 リスクマネジメントアンケート
