@@ -159,28 +159,26 @@ impl App {
             .into_iter()
             .map(|a| (a.obligation_id.clone(), a))
             .collect();
-        for duty in self.store.duties(None).await? {
-            if b.pack.get(&duty.source).is_none() {
+        for l in self.store.latest_duty_completions().await? {
+            if b.pack.get(&l.source).is_none() {
                 continue;
             }
-            let Some(c) = self.store.completions(duty.id).await?.into_iter().next() else {
-                continue;
-            };
+            let c = l.completion;
             let from_duty = Assessment {
                 id: c.id,
-                obligation_id: duty.source.clone(),
+                obligation_id: l.source.clone(),
                 finding: Finding::Kept,
                 note: c.note.clone(),
-                evidence: format!("{}（{}）", duty.title, c.due_on),
+                evidence: format!("{}（{}）", l.title, c.due_on),
                 assessed_by: c.done_by,
                 assessed_at: c.done_at,
                 assessed_on: c.done_at.to_offset(crate::ORG_OFFSET).date(),
             };
             let newer = latest
-                .get(&duty.source)
+                .get(&l.source)
                 .is_none_or(|a| a.assessed_at < from_duty.assessed_at);
             if newer {
-                latest.insert(duty.source.clone(), from_duty);
+                latest.insert(l.source, from_duty);
             }
         }
         for from_records in self.findings_from_records().await? {
@@ -229,7 +227,6 @@ impl App {
     /// (HR-4.2.7(3)), the recovery-priority register (INC-4.1(4)) and board
     /// reports (INC-4.4(2)).
     async fn findings_from_records(&self) -> AppResult<Vec<Assessment>> {
-        use mamori_domain::documents::{self as docs, VersionState};
         use mamori_domain::incidents as inc;
         let now = self.now();
         let mut out = Vec::new();
@@ -249,40 +246,23 @@ impl App {
                 assessed_on: at.to_offset(crate::ORG_OFFSET).date(),
             });
         };
-        let versions = self
-            .store
-            .doc_versions_in(&[VersionState::Current, VersionState::Superseded])
-            .await?;
-        let mut reads = Vec::new();
-        for v in &versions {
-            for r in self.store.reads_of_version(v.id).await? {
-                reads.push((r.due_at, r.completed_at, r.exempt_reason.is_some()));
-            }
-        }
-        if let Some((kept, at, (on_time, late, exempt))) = docs::comprehension_kept(&reads, now) {
+        let t = self.store.comprehension_tally(now).await?;
+        if let Some(last) = t.last_due {
             push(
                 "DOC-4.3.3(3)",
-                kept,
-                at,
-                format!("理解度チェック: 期限内 {on_time}・期限超過 {late}・実施不能 {exempt}"),
+                t.late == 0,
+                last,
+                format!(
+                    "理解度チェック: 期限内 {}・期限超過 {}・実施不能 {}",
+                    t.on_time, t.late, t.exempt
+                ),
             );
         }
-        if let Some(p) = versions
-            .iter()
-            .filter(|v| !v.imported)
-            .filter_map(|v| v.published_at)
-            .max()
-        {
+        let e = self.store.record_evidence().await?;
+        if let Some(p) = e.last_published {
             push("DOC-4.3.1", true, p, "改訂版の周知（文書管理）".into());
         }
-        if let Some(at) = self
-            .store
-            .documents()
-            .await?
-            .iter()
-            .filter_map(|d| d.disposed_at)
-            .max()
-        {
+        if let Some(at) = e.last_disposed {
             push("DOC-4.4(2)", true, at, "廃棄記録（文書管理）".into());
         }
         let hours = self.alert_settings().await?.complaint_first_report_hours;
@@ -301,29 +281,14 @@ impl App {
                 "クレームの第一報（顧客クレーム記録）".into(),
             );
         }
-        if let Some(d) = self
-            .store
-            .systems()
-            .await?
-            .iter()
-            .map(|s| s.decided_on)
-            .max()
-        {
+        if let Some(d) = e.last_system_decided {
             let at = d.midnight().assume_offset(crate::ORG_OFFSET);
             push("INC-4.1(4)", true, at, "復旧優先度台帳".into());
         }
-        let board: Vec<_> = self
-            .store
-            .incidents(None)
-            .await?
-            .into_iter()
-            .filter(|i| (i.board_victim || i.board_perpetrator) && i.plan_document_id.is_some())
-            .collect();
-        if let Some(at) = board.iter().filter_map(|i| i.recovered_at).max() {
-            let kept = board.iter().all(|i| i.board_reported_on.is_some());
+        if let Some(at) = e.board_last_recovered {
             push(
                 "INC-4.4(2)",
-                kept,
+                e.board_unreported == 0,
                 at,
                 "取締役会報告（インシデント記録）".into(),
             );
@@ -604,21 +569,10 @@ impl App {
                 }
             }
         }
-        for v in self
-            .store
-            .doc_versions_in(&[mamori_domain::documents::VersionState::Current])
-            .await?
-        {
-            for read in self.store.reads_of_version(v.id).await? {
-                if read.completed_at.is_some() || read.exempt_reason.is_some() {
-                    continue;
-                }
-                if let Some(r) = row_of(&mut rows, &dept_of, read.person_id) {
-                    r.checks_pending += 1;
-                    if read.due_at < now {
-                        r.checks_overdue += 1;
-                    }
-                }
+        for c in self.store.open_checks(now).await? {
+            if let Some(r) = row_of(&mut rows, &dept_of, c.person_id) {
+                r.checks_pending += c.open as usize;
+                r.checks_overdue += c.overdue as usize;
             }
         }
         Ok(rows)

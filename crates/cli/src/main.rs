@@ -3,6 +3,13 @@
 
 mod config;
 
+/// mimalloc instead of the system allocator: reading a large chain or a
+/// register moves many small values between SQLite's worker threads and the
+/// runtime, and glibc's allocator spent a third of a chain walk consolidating
+/// and unlinking chunks freed on another thread.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -388,28 +388,6 @@ pub fn read_status(
     }
 }
 
-/// What the readers' records say about DOC-4.3.3(3) (the check within a
-/// week of the notice): over the checks already due, kept when every one was
-/// done by its due time or exempted; not kept when any was late or is still
-/// missing. Returns the finding, when it stood (the last due time looked at)
-/// and (on time, late or missing, exempted); None before any check fell due.
-pub fn comprehension_kept(
-    reads: &[(OffsetDateTime, Option<OffsetDateTime>, bool)],
-    now: OffsetDateTime,
-) -> Option<(bool, OffsetDateTime, (usize, usize, usize))> {
-    let due: Vec<_> = reads.iter().filter(|(d, _, _)| *d <= now).collect();
-    let last = due.iter().map(|(d, _, _)| *d).max()?;
-    let (mut on_time, mut late, mut exempt) = (0, 0, 0);
-    for (d, done, exempted) in &due {
-        match done {
-            Some(at) if at <= d => on_time += 1,
-            _ if *exempted => exempt += 1,
-            _ => late += 1,
-        }
-    }
-    Some((late == 0, last, (on_time, late, exempt)))
-}
-
 /// Is an annual review (年１回, §9 of every 規程) due? The next one is a
 /// year after the last review or, without one, after the effective date.
 pub fn next_review(effective: Date, last_review: Option<Date>) -> Date {
@@ -668,27 +646,6 @@ mod tests {
         assert_eq!(read_status(Some(late), false, due, late), ReadStatus::Done);
         assert_eq!(read_status(None, true, due, late), ReadStatus::Exempted);
         assert_eq!(read_status(Some(late), true, due, late), ReadStatus::Done);
-    }
-
-    #[test]
-    fn the_readers_records_keep_doc_4_3_3_3() {
-        let now = datetime!(2026-12-10 00:00 +9);
-        let due = datetime!(2026-12-03 09:00 +9);
-        assert_eq!(comprehension_kept(&[], now), None);
-        // Not yet due: nothing to say.
-        assert_eq!(
-            comprehension_kept(&[(now + Duration::days(1), None, false)], now),
-            None
-        );
-        let on_time = (due, Some(due), false);
-        let exempted = (due, None, true);
-        let (kept, at, counts) = comprehension_kept(&[on_time, exempted], now).unwrap();
-        assert!(kept);
-        assert_eq!((at, counts), (due, (1, 0, 1)));
-        // Done a minute late, or not at all: not kept.
-        let late = (due, Some(due + Duration::minutes(1)), false);
-        assert!(!comprehension_kept(&[on_time, late], now).unwrap().0);
-        assert!(!comprehension_kept(&[(due, None, false)], now).unwrap().0);
     }
 
     #[test]

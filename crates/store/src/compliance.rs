@@ -1,7 +1,10 @@
 //! Obligation assessments (append-only) and the Statement of Applicability.
 
 use async_trait::async_trait;
-use mamori_app::ports::{Assessment, AuditDraft, ComplianceRepo, SoaEntry, StoreError};
+use mamori_app::ports::{
+    Assessment, AuditDraft, ComplianceRepo, ComprehensionTally, DutyCompletion, LatestCompletion,
+    OpenChecks, RecordEvidence, SoaEntry, StoreError,
+};
 use mamori_domain::compliance::status::Finding;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -52,8 +55,154 @@ struct SoaRow {
     version: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct TallyRow {
+    on_time: i64,
+    exempt: i64,
+    total: i64,
+    last_due: Option<OffsetDateTime>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EvidenceRow {
+    last_published: Option<OffsetDateTime>,
+    last_disposed: Option<OffsetDateTime>,
+    last_system_decided: Option<Date>,
+    board_incidents: i64,
+    board_unreported: i64,
+    board_last_recovered: Option<OffsetDateTime>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LatestCompletionRow {
+    source: String,
+    title: String,
+    id: Uuid,
+    duty_id: Uuid,
+    due_on: Date,
+    done_at: OffsetDateTime,
+    done_by: Uuid,
+    note: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OpenChecksRow {
+    person_id: Uuid,
+    open: i64,
+    overdue: i64,
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Incidents the board must hear of (INC-4.4(2)).
+const BOARD: &str =
+    "FROM incidents WHERE (board_victim OR board_perpetrator) AND plan_document_id IS NOT NULL";
+
 #[async_trait]
 impl ComplianceRepo for SqlStore {
+    async fn comprehension_tally(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<ComprehensionTally, StoreError> {
+        let r: TallyRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(
+                    "SELECT \
+                     COALESCE(SUM(CASE WHEN r.completed_at IS NOT NULL AND r.completed_at <= r.due_at THEN 1 ELSE 0 END), 0) AS on_time, \
+                     COALESCE(SUM(CASE WHEN (r.completed_at IS NULL OR r.completed_at > r.due_at) AND r.exempt_reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS exempt, \
+                     COUNT(*) AS total, MAX(r.due_at) AS last_due \
+                     FROM document_versions v JOIN document_reads r ON r.version_id = v.id \
+                     WHERE v.state IN ('current', 'superseded') AND r.due_at <= ?",
+                )
+                .bind(now),
+            )
+            .await?;
+        Ok(ComprehensionTally {
+            on_time: count(r.on_time),
+            late: count(r.total - r.on_time - r.exempt),
+            exempt: count(r.exempt),
+            last_due: r.last_due,
+        })
+    }
+
+    async fn record_evidence(&self) -> Result<RecordEvidence, StoreError> {
+        let r: EvidenceRow = self
+            .db
+            .fetch_one(&Stmt::new(&format!(
+                "SELECT \
+                 (SELECT MAX(published_at) FROM document_versions WHERE state IN ('current', 'superseded') AND imported = FALSE) AS last_published, \
+                 (SELECT MAX(disposed_at) FROM documents) AS last_disposed, \
+                 (SELECT MAX(decided_on) FROM systems) AS last_system_decided, \
+                 (SELECT COUNT(*) {BOARD}) AS board_incidents, \
+                 (SELECT COUNT(*) {BOARD} AND board_reported_on IS NULL) AS board_unreported, \
+                 (SELECT MAX(recovered_at) {BOARD}) AS board_last_recovered"
+            )))
+            .await?;
+        Ok(RecordEvidence {
+            last_published: r.last_published,
+            last_disposed: r.last_disposed,
+            last_system_decided: r.last_system_decided,
+            board_incidents: count(r.board_incidents),
+            board_unreported: count(r.board_unreported),
+            board_last_recovered: r.board_last_recovered,
+        })
+    }
+
+    async fn latest_duty_completions(&self) -> Result<Vec<LatestCompletion>, StoreError> {
+        let rows: Vec<LatestCompletionRow> = self
+            .db
+            .fetch_all(&Stmt::new(
+                "SELECT d.source, d.title, c.id, c.duty_id, c.due_on, c.done_at, c.done_by, c.note \
+                 FROM (SELECT id, duty_id, due_on, done_at, done_by, note, \
+                       ROW_NUMBER() OVER (PARTITION BY duty_id ORDER BY due_on DESC, done_at DESC) AS rn \
+                       FROM duty_completions) c \
+                 JOIN periodic_duties d ON d.id = c.duty_id WHERE c.rn = 1",
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LatestCompletion {
+                source: r.source,
+                title: r.title,
+                completion: DutyCompletion {
+                    id: r.id,
+                    duty_id: r.duty_id,
+                    due_on: r.due_on,
+                    done_at: r.done_at,
+                    done_by: r.done_by,
+                    note: r.note,
+                },
+            })
+            .collect())
+    }
+
+    async fn open_checks(&self, now: OffsetDateTime) -> Result<Vec<OpenChecks>, StoreError> {
+        let rows: Vec<OpenChecksRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT r.person_id, COUNT(*) AS open, \
+                     COALESCE(SUM(CASE WHEN r.due_at < ? THEN 1 ELSE 0 END), 0) AS overdue \
+                     FROM document_versions v JOIN document_reads r ON r.version_id = v.id \
+                     WHERE v.state = 'current' AND r.completed_at IS NULL AND r.exempt_reason IS NULL \
+                     GROUP BY r.person_id",
+                )
+                .bind(now),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OpenChecks {
+                person_id: r.person_id,
+                open: count(r.open),
+                overdue: count(r.overdue),
+            })
+            .collect())
+    }
+
     async fn obligation_cadences(
         &self,
     ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {

@@ -36,7 +36,11 @@ pub async fn connect(url: &str) -> Result<Db, StoreError> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Rows cross from SQLite's worker thread in batches rather than
+            // waking the reader for each (a 1,000,000-event chain walk spent
+            // a third of its time switching threads with the default of 50).
+            .row_buffer_size(1024);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())

@@ -142,6 +142,40 @@ pub fn sqlite_timestamp(t: OffsetDateTime) -> String {
     )
 }
 
+/// Reads a timestamp as [`sqlite_timestamp`] writes it
+/// (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) without a general parser; other RFC 3339
+/// text is still read, the slow way.
+pub fn parse_sqlite_timestamp(s: &str) -> Option<OffsetDateTime> {
+    fn num(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    }
+    let b = s.as_bytes();
+    let fixed = b.len() == 27
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[26] == b'Z';
+    if !fixed {
+        return OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok();
+    }
+    let year = i32::try_from(num(&b[0..4])?).ok()?;
+    let month = time::Month::try_from(u8::try_from(num(&b[5..7])?).ok()?).ok()?;
+    let date = Date::from_calendar_date(year, month, u8::try_from(num(&b[8..10])?).ok()?).ok()?;
+    let t = time::Time::from_hms_micro(
+        u8::try_from(num(&b[11..13])?).ok()?,
+        u8::try_from(num(&b[14..16])?).ok()?,
+        u8::try_from(num(&b[17..19])?).ok()?,
+        num(&b[20..26])?,
+    )
+    .ok()?;
+    Some(date.with_time(t).assume_utc())
+}
+
 /// `?` → `$n`, leaving quoted text and identifiers alone.
 pub fn numbered_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -254,5 +288,23 @@ mod tests {
     fn sqlite_timestamps_are_fixed_width() {
         let t = time::macros::datetime!(2026-11-26 19:00:00 +09:00);
         assert_eq!(sqlite_timestamp(t), "2026-11-26T10:00:00.000000Z");
+    }
+
+    #[test]
+    fn sqlite_timestamps_read_back() {
+        let t = time::macros::datetime!(2026-02-28 23:59:59.123456 +09:00);
+        assert_eq!(parse_sqlite_timestamp(&sqlite_timestamp(t)), Some(t));
+        assert_eq!(
+            parse_sqlite_timestamp("2026-11-26T10:00:00+09:00"),
+            Some(time::macros::datetime!(2026-11-26 10:00:00 +09:00))
+        );
+        for bad in [
+            "",
+            "2026-13-01T00:00:00.000000Z",
+            "2026-02-30T00:00:00.000000Z",
+            "2026-01-01T00:00:00.00000xZ",
+        ] {
+            assert_eq!(parse_sqlite_timestamp(bad), None, "{bad}");
+        }
     }
 }

@@ -793,9 +793,62 @@ pub struct SoaEntry {
     pub version: i64,
 }
 
+/// Readers' comprehension checks that have fallen due (DOC-4.3.3(3)),
+/// counted in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ComprehensionTally {
+    pub on_time: u64,
+    pub late: u64,
+    pub exempt: u64,
+    /// The latest due time among them.
+    pub last_due: Option<OffsetDateTime>,
+}
+
+/// What the other modules' records prove, as aggregates read in one go
+/// for the obligation evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecordEvidence {
+    /// Latest publication of a version written in mamori (not imported).
+    pub last_published: Option<OffsetDateTime>,
+    pub last_disposed: Option<OffsetDateTime>,
+    /// Latest decision in the recovery-priority register.
+    pub last_system_decided: Option<time::Date>,
+    /// Incidents the board must hear of (victim or perpetrator, with a plan).
+    pub board_incidents: u64,
+    pub board_unreported: u64,
+    pub board_last_recovered: Option<OffsetDateTime>,
+}
+
+/// The latest completion of a periodic duty, with what the duty is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestCompletion {
+    pub source: String,
+    pub title: String,
+    pub completion: DutyCompletion,
+}
+
+/// Open comprehension checks of current versions for one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenChecks {
+    pub person_id: Uuid,
+    pub open: u64,
+    pub overdue: u64,
+}
+
 #[async_trait]
 pub trait ComplianceRepo: Send + Sync {
     async fn add_assessment(&self, a: &Assessment, audit: AuditDraft) -> Result<(), StoreError>;
+    /// Comprehension checks of current and superseded versions due by `now`.
+    async fn comprehension_tally(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<ComprehensionTally, StoreError>;
+    async fn record_evidence(&self) -> Result<RecordEvidence, StoreError>;
+    /// The latest completion (by due date) of every periodic duty that has one.
+    async fn latest_duty_completions(&self) -> Result<Vec<LatestCompletion>, StoreError>;
+    /// Per person, the open checks of current versions and how many of them
+    /// are past due at `now`.
+    async fn open_checks(&self, now: OffsetDateTime) -> Result<Vec<OpenChecks>, StoreError>;
     /// The latest assessment of every obligation that has one.
     async fn latest_assessments(&self) -> Result<Vec<Assessment>, StoreError>;
     async fn assessments_of(&self, obligation_id: &str) -> Result<Vec<Assessment>, StoreError>;
