@@ -140,6 +140,69 @@ pub struct CheckLine {
     pub next_due: Option<time::Date>,
 }
 
+/// The compliance dashboard's figures from one evaluation.
+#[derive(Debug, Clone)]
+pub struct ComplianceDashboard {
+    pub total: StatusCounts,
+    pub per_document: Vec<(String, StatusCounts)>,
+    pub per_actor: Vec<(String, StatusCounts)>,
+    pub rows: Vec<ObligationRow>,
+}
+
+/// Counts overall and per document.
+fn summarize(rows: &[ObligationRow]) -> (StatusCounts, Vec<(String, StatusCounts)>) {
+    let mut all = StatusCounts::default();
+    let mut per: Vec<(String, StatusCounts)> = mamori_domain::compliance::pack::DOCUMENTS
+        .iter()
+        .map(|d| (d.to_string(), StatusCounts::default()))
+        .collect();
+    for r in rows {
+        all.add(r.status);
+        if let Some((_, c)) = per.iter_mut().find(|(d, _)| *d == r.obligation.document) {
+            c.add(r.status);
+        }
+    }
+    (all, per)
+}
+
+/// Counts per actor (role or body), most obligations first.
+fn by_actor(rows: &[ObligationRow]) -> Vec<(String, StatusCounts)> {
+    let mut per: BTreeMap<String, StatusCounts> = BTreeMap::new();
+    for r in rows {
+        per.entry(r.obligation.actor.clone())
+            .or_default()
+            .add(r.status);
+    }
+    let mut out: Vec<(String, StatusCounts)> = per.into_iter().collect();
+    out.sort_by_key(|(_, c)| std::cmp::Reverse(c.0.values().sum::<usize>()));
+    out
+}
+
+/// The rows a filter keeps: document, Annex A control, status, text.
+fn filter_rows(rows: Vec<ObligationRow>, f: &ObligationFilter) -> Vec<ObligationRow> {
+    let text = f
+        .text
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|t| !t.trim().is_empty());
+    rows.into_iter()
+        .filter(|r| {
+            f.document
+                .as_deref()
+                .is_none_or(|d| r.obligation.document == d)
+        })
+        .filter(|r| f.annex.as_deref().is_none_or(|a| cites(&r.obligation, a)))
+        .filter(|r| f.status.is_none_or(|s| r.status == s))
+        .filter(|r| {
+            text.as_deref().is_none_or(|t| {
+                r.obligation.id.to_lowercase().contains(t)
+                    || r.obligation.statement_ja.contains(t)
+                    || r.obligation.statement_en.to_lowercase().contains(t)
+            })
+        })
+        .collect()
+}
+
 fn cites(o: &Obligation, annex: &str) -> bool {
     o.annex.iter().any(|a| {
         a == annex || a.starts_with(&format!("{annex}.")) || annex.starts_with(&format!("{a}."))
@@ -252,10 +315,7 @@ impl App {
                 "DOC-4.3.3(3)",
                 t.late == 0,
                 last,
-                format!(
-                    "理解度チェック: 期限内 {}・期限超過 {}・実施不能 {}",
-                    t.on_time, t.late, t.exempt
-                ),
+                format!("理解度チェック: 期限超過 {}・実施不能 {}", t.late, t.exempt),
             );
         }
         let e = self.store.record_evidence().await?;
@@ -293,7 +353,7 @@ impl App {
                 "取締役会報告（インシデント記録）".into(),
             );
         }
-        for (id, kept, at, evidence) in self.findings_from_risk_records().await? {
+        for (id, kept, at, evidence) in self.findings_from_risk_records(&e).await? {
             push(id, kept, at, evidence);
         }
         Ok(out)
@@ -306,6 +366,7 @@ impl App {
     /// new threat information evaluated. Aggregates only: cheap per view.
     async fn findings_from_risk_records(
         &self,
+        e: &crate::ports::RecordEvidence,
     ) -> AppResult<Vec<(&'static str, bool, time::OffsetDateTime, String)>> {
         use mamori_domain::risk::RiskStatus;
         let mut out = Vec::new();
@@ -319,20 +380,12 @@ impl App {
                 format!("組織の状況・課題 {} 件", context.len()),
             ));
         }
-        let (latest, assets) = self
-            .store
-            .assets(&crate::ports::AssetFilter {
-                sort: crate::ports::AssetSort::Updated,
-                limit: 1,
-                ..Default::default()
-            })
-            .await?;
-        if let Some(a) = latest.first() {
+        if let Some(at) = e.assets_updated.filter(|_| e.assets > 0) {
             out.push((
                 "RISK-4.1.2",
                 true,
-                a.updated_at,
-                format!("情報資産台帳 {assets} 件"),
+                at,
+                format!("情報資産台帳 {} 件", e.assets),
             ));
         }
         let considered = self.store.threat_incident_links().await?;
@@ -345,16 +398,7 @@ impl App {
                 .unwrap_or(0)
         };
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        let (recent, _) = self
-            .store
-            .risks(&crate::ports::RiskFilter {
-                sort: crate::ports::RiskSort::Updated,
-                limit: 1,
-                ..Default::default()
-            })
-            .await?;
-        if let Some(r) = recent.first() {
-            let at = self.store.risk(r.id).await?.updated_at;
+        if let Some(at) = e.risks_updated {
             if considered > 0 {
                 out.push((
                     "RISK-4.1.3(2)",
@@ -440,30 +484,25 @@ impl App {
         _actor: &Actor,
         f: &ObligationFilter,
     ) -> AppResult<Vec<ObligationRow>> {
-        let text = f
-            .text
-            .as_deref()
-            .map(str::to_lowercase)
-            .filter(|t| !t.trim().is_empty());
-        Ok(self
-            .obligation_rows()
-            .await?
-            .into_iter()
-            .filter(|r| {
-                f.document
-                    .as_deref()
-                    .is_none_or(|d| r.obligation.document == d)
-            })
-            .filter(|r| f.annex.as_deref().is_none_or(|a| cites(&r.obligation, a)))
-            .filter(|r| f.status.is_none_or(|s| r.status == s))
-            .filter(|r| {
-                text.as_deref().is_none_or(|t| {
-                    r.obligation.id.to_lowercase().contains(t)
-                        || r.obligation.statement_ja.contains(t)
-                        || r.obligation.statement_en.to_lowercase().contains(t)
-                })
-            })
-            .collect())
+        Ok(filter_rows(self.obligation_rows().await?, f))
+    }
+
+    /// The dashboard from one evaluation: the counts overall, per document
+    /// and per actor, and the rows the filter keeps.
+    pub async fn compliance_dashboard(
+        &self,
+        _actor: &Actor,
+        f: &ObligationFilter,
+    ) -> AppResult<ComplianceDashboard> {
+        let rows = self.obligation_rows().await?;
+        let (total, per_document) = summarize(&rows);
+        let per_actor = by_actor(&rows);
+        Ok(ComplianceDashboard {
+            total,
+            per_document,
+            per_actor,
+            rows: filter_rows(rows, f),
+        })
     }
 
     /// Counts overall and per document.
@@ -471,19 +510,7 @@ impl App {
         &self,
         _actor: &Actor,
     ) -> AppResult<(StatusCounts, Vec<(String, StatusCounts)>)> {
-        let rows = self.obligation_rows().await?;
-        let mut all = StatusCounts::default();
-        let mut per: Vec<(String, StatusCounts)> = mamori_domain::compliance::pack::DOCUMENTS
-            .iter()
-            .map(|d| (d.to_string(), StatusCounts::default()))
-            .collect();
-        for r in &rows {
-            all.add(r.status);
-            if let Some((_, c)) = per.iter_mut().find(|(d, _)| *d == r.obligation.document) {
-                c.add(r.status);
-            }
-        }
-        Ok((all, per))
+        Ok(summarize(&self.obligation_rows().await?))
     }
 
     /// Where each department stands on the work the policy gives its people:
@@ -518,11 +545,11 @@ impl App {
         let now = self.now();
         let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
-        let people = self.store.all_people().await?;
-        let dept_of: HashMap<Uuid, Uuid> = people
-            .iter()
-            .filter(|p| !p.has_left(today))
-            .filter_map(|p| p.department_id.map(|d| (p.id, d)))
+        let dept_of: HashMap<Uuid, Uuid> = self
+            .store
+            .department_members(today)
+            .await?
+            .into_iter()
             .collect();
         let mut rows: Vec<DepartmentRollup> = self
             .store
@@ -583,15 +610,7 @@ impl App {
         &self,
         _actor: &Actor,
     ) -> AppResult<Vec<(String, StatusCounts)>> {
-        let mut per: BTreeMap<String, StatusCounts> = BTreeMap::new();
-        for r in self.obligation_rows().await? {
-            per.entry(r.obligation.actor.clone())
-                .or_default()
-                .add(r.status);
-        }
-        let mut out: Vec<(String, StatusCounts)> = per.into_iter().collect();
-        out.sort_by_key(|(_, c)| std::cmp::Reverse(c.0.values().sum::<usize>()));
-        Ok(out)
+        Ok(by_actor(&self.obligation_rows().await?))
     }
 
     pub async fn obligation_detail(

@@ -57,9 +57,8 @@ struct SoaRow {
 
 #[derive(sqlx::FromRow)]
 struct TallyRow {
-    on_time: i64,
+    late: i64,
     exempt: i64,
-    total: i64,
     last_due: Option<OffsetDateTime>,
 }
 
@@ -71,6 +70,9 @@ struct EvidenceRow {
     board_incidents: i64,
     board_unreported: i64,
     board_last_recovered: Option<OffsetDateTime>,
+    assets: i64,
+    assets_updated: Option<OffsetDateTime>,
+    risks_updated: Option<OffsetDateTime>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -106,23 +108,26 @@ impl ComplianceRepo for SqlStore {
         &self,
         now: OffsetDateTime,
     ) -> Result<ComprehensionTally, StoreError> {
+        // Reads exist only for published versions (current or superseded).
+        // Each term matches a partial index of migration 0014 word for word.
         let r: TallyRow = self
             .db
             .fetch_one(
                 &Stmt::new(
                     "SELECT \
-                     COALESCE(SUM(CASE WHEN r.completed_at IS NOT NULL AND r.completed_at <= r.due_at THEN 1 ELSE 0 END), 0) AS on_time, \
-                     COALESCE(SUM(CASE WHEN (r.completed_at IS NULL OR r.completed_at > r.due_at) AND r.exempt_reason IS NOT NULL THEN 1 ELSE 0 END), 0) AS exempt, \
-                     COUNT(*) AS total, MAX(r.due_at) AS last_due \
-                     FROM document_versions v JOIN document_reads r ON r.version_id = v.id \
-                     WHERE v.state IN ('current', 'superseded') AND r.due_at <= ?",
+                     (SELECT COUNT(*) FROM document_reads WHERE exempt_reason IS NULL \
+                      AND (completed_at IS NULL OR completed_at > due_at) AND due_at <= ?) AS late, \
+                     (SELECT COUNT(*) FROM document_reads WHERE exempt_reason IS NOT NULL \
+                      AND (completed_at IS NULL OR completed_at > due_at) AND due_at <= ?) AS exempt, \
+                     (SELECT MAX(due_at) FROM document_reads WHERE due_at <= ?) AS last_due",
                 )
+                .bind(now)
+                .bind(now)
                 .bind(now),
             )
             .await?;
         Ok(ComprehensionTally {
-            on_time: count(r.on_time),
-            late: count(r.total - r.on_time - r.exempt),
+            late: count(r.late),
             exempt: count(r.exempt),
             last_due: r.last_due,
         })
@@ -138,7 +143,10 @@ impl ComplianceRepo for SqlStore {
                  (SELECT MAX(decided_on) FROM systems) AS last_system_decided, \
                  (SELECT COUNT(*) {BOARD}) AS board_incidents, \
                  (SELECT COUNT(*) {BOARD} AND board_reported_on IS NULL) AS board_unreported, \
-                 (SELECT MAX(recovered_at) {BOARD}) AS board_last_recovered"
+                 (SELECT MAX(recovered_at) {BOARD}) AS board_last_recovered, \
+                 (SELECT COUNT(*) FROM assets WHERE retired_on IS NULL) AS assets, \
+                 (SELECT MAX(updated_at) FROM assets) AS assets_updated, \
+                 (SELECT MAX(updated_at) FROM risks) AS risks_updated"
             )))
             .await?;
         Ok(RecordEvidence {
@@ -148,6 +156,9 @@ impl ComplianceRepo for SqlStore {
             board_incidents: count(r.board_incidents),
             board_unreported: count(r.board_unreported),
             board_last_recovered: r.board_last_recovered,
+            assets: count(r.assets),
+            assets_updated: r.assets_updated,
+            risks_updated: r.risks_updated,
         })
     }
 

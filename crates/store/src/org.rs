@@ -357,6 +357,42 @@ impl OrgRepo for SqlStore {
         )
     }
 
+    async fn department_members(&self, today: time::Date) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct MemberRow {
+            id: Uuid,
+            department_id: Uuid,
+        }
+        let rows: Vec<MemberRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT id, department_id FROM people WHERE department_id IS NOT NULL \
+                     AND (left_on IS NULL OR left_on > ?)",
+                )
+                .bind(today),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.department_id)).collect())
+    }
+
+    async fn people_with_roles_or_left(
+        &self,
+        today: time::Date,
+    ) -> Result<Vec<Person>, StoreError> {
+        people(
+            self.db
+                .fetch_all::<PersonRow>(
+                    &Stmt::new(&format!(
+                        "SELECT {PERSON_COLS} FROM people WHERE (left_on IS NOT NULL AND left_on <= ?) \
+                         OR id IN (SELECT person_id FROM role_assignments) ORDER BY name_kana, id"
+                    ))
+                    .bind(today),
+                )
+                .await?,
+        )
+    }
+
     async fn person(&self, id: Uuid) -> Result<Person, StoreError> {
         let row: PersonRow = self
             .db

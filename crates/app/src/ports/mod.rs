@@ -239,6 +239,12 @@ pub trait OrgRepo: Send + Sync {
 
     async fn people(&self, f: &PersonFilter) -> Result<Page<Person>, StoreError>;
     async fn all_people(&self) -> Result<Vec<Person>, StoreError>;
+    /// The people the organisation's rules speak of: everyone who holds or
+    /// held a role, and everyone who left by `today`.
+    async fn people_with_roles_or_left(&self, today: time::Date)
+    -> Result<Vec<Person>, StoreError>;
+    /// (person, department) of everyone in a department who has not left by `today`.
+    async fn department_members(&self, today: time::Date) -> Result<Vec<(Uuid, Uuid)>, StoreError>;
     async fn person(&self, id: Uuid) -> Result<Person, StoreError>;
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
     /// The names of these people (those that exist), for list columns.
@@ -793,11 +799,13 @@ pub struct SoaEntry {
     pub version: i64,
 }
 
-/// Readers' comprehension checks that have fallen due (DOC-4.3.3(3)),
-/// counted in the database.
+/// Readers' comprehension checks that have fallen due (DOC-4.3.3(3)) and
+/// were not done in time, counted in the database from partial indexes (the
+/// ones done in time are most of a large company's hundreds of thousands and
+/// are not counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ComprehensionTally {
-    pub on_time: u64,
+    /// Not done by the due time and not exempted (done late or not at all).
     pub late: u64,
     pub exempt: u64,
     /// The latest due time among them.
@@ -817,6 +825,11 @@ pub struct RecordEvidence {
     pub board_incidents: u64,
     pub board_unreported: u64,
     pub board_last_recovered: Option<OffsetDateTime>,
+    /// Assets in use, and the latest change to the register (RISK-4.1.2).
+    pub assets: u64,
+    pub assets_updated: Option<OffsetDateTime>,
+    /// The latest change to a risk.
+    pub risks_updated: Option<OffsetDateTime>,
 }
 
 /// The latest completion of a periodic duty, with what the duty is.

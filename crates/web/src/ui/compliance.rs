@@ -83,7 +83,6 @@ async fn dashboard(
     Query(q): Query<DashQuery>,
 ) -> Result<Response, UiError> {
     let actor = &s.s.actor;
-    let (total, per) = state.app.compliance_summary(actor).await.ui(s.tr)?;
     let filter = ObligationFilter {
         document: nonempty(&q.document),
         annex: nonempty(&q.annex),
@@ -94,7 +93,12 @@ async fn dashboard(
         || filter.annex.is_some()
         || filter.status.is_some()
         || filter.text.is_some();
-    let mut rows = state.app.obligations(actor, &filter).await.ui(s.tr)?;
+    let dash = state
+        .app
+        .compliance_dashboard(actor, &filter)
+        .await
+        .ui(s.tr)?;
+    let mut rows = dash.rows;
     if !filtered {
         // Without a filter, what needs attention first.
         rows.retain(|r| {
@@ -104,7 +108,8 @@ async fn dashboard(
             )
         });
     }
-    let per_document = per
+    let per_document = dash
+        .per_document
         .into_iter()
         .map(|(d, c)| {
             let name = PolicyDocument::parse(&d)
@@ -113,11 +118,8 @@ async fn dashboard(
             (d, name, c)
         })
         .collect();
-    let per_actor = state
-        .app
-        .compliance_by_actor(actor)
-        .await
-        .ui(s.tr)?
+    let per_actor = dash
+        .per_actor
         .into_iter()
         .map(|(a, c)| {
             let name = s.tr.t(&format!("actor-{a}"));
@@ -126,7 +128,7 @@ async fn dashboard(
         .collect();
     Ok(page(&Dashboard {
         ui: Ui::for_signed(&s, &state),
-        total,
+        total: dash.total,
         per_document,
         per_actor,
         rows,

@@ -573,7 +573,7 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
         status(app.app.obligation_rows().await.unwrap()),
         Some(mamori_domain::compliance::status::ObligationStatus::NotKept)
     );
-    // Counted in the database: nobody read on time, nobody is exempt.
+    // Counted in the database: nobody read in time, nobody is exempt.
     let evidence = app
         .app
         .obligation_rows()
@@ -585,8 +585,7 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
         .map(|a| a.evidence)
         .unwrap_or_default();
     assert!(
-        evidence.starts_with("理解度チェック: 期限内 0・期限超過 ")
-            && evidence.ends_with("・実施不能 0"),
+        evidence.starts_with("理解度チェック: 期限超過 ") && evidence.ends_with("・実施不能 0"),
         "{evidence}"
     );
     assert!(!evidence.contains("期限超過 0"), "{evidence}");
