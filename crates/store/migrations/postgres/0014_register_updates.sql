@@ -16,3 +16,9 @@ CREATE INDEX document_reads_late ON document_reads(due_at, completed_at, exempt_
     WHERE exempt_reason IS NULL AND (completed_at IS NULL OR completed_at > due_at);
 CREATE INDEX document_reads_exempt ON document_reads(due_at, completed_at, exempt_reason)
     WHERE exempt_reason IS NOT NULL AND (completed_at IS NULL OR completed_at > due_at);
+-- Open checks per person (the department roll-up) from the partial index in
+-- person order; keyed by version first, SQLite preferred the primary key
+-- and read every reader's row of the current versions (0.5 s).
+DROP INDEX document_reads_open;
+CREATE INDEX document_reads_open ON document_reads(person_id, version_id, due_at)
+    WHERE completed_at IS NULL AND exempt_reason IS NULL;
