@@ -1808,27 +1808,28 @@ impl App {
         if pending.is_empty() {
             return Ok(vec![]);
         }
-        // Two reads for all of them, not two per pending check.
-        let current = self.store.doc_versions_in(&[VersionState::Current]).await?;
-        let docs: HashMap<Uuid, Document> = self
-            .store
-            .documents()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect();
-        Ok(pending
-            .into_iter()
-            .filter_map(|r| {
-                let v = current.iter().find(|v| v.id == r.version_id)?;
-                let d = docs.get(&v.document_id)?;
-                Some((
+        // Only the versions and documents of the pending checks (a person
+        // has a few), not every current version with its text.
+        let mut docs: HashMap<Uuid, Document> = HashMap::new();
+        let mut out = Vec::with_capacity(pending.len());
+        for r in pending {
+            let v = self.store.doc_version(r.version_id).await?;
+            if v.state != VersionState::Current {
+                continue;
+            }
+            if !docs.contains_key(&v.document_id) {
+                let d = self.store.document(v.document_id).await?;
+                docs.insert(d.id, d);
+            }
+            if let Some(d) = docs.get(&v.document_id) {
+                out.push((
                     format!("理解度チェック: {} 第{}版", d.title, v.number),
                     format!("/documents/{}", d.id),
                     r.due_at,
-                ))
-            })
-            .collect())
+                ));
+            }
+        }
+        Ok(out)
     }
 }
 

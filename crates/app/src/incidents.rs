@@ -1573,12 +1573,8 @@ impl App {
         actor: &Actor,
     ) -> AppResult<Vec<(&'static str, String, String, OffsetDateTime)>> {
         let mut out = Vec::new();
-        for i in self.store.incidents(None).await? {
-            if i.lead_id == Some(actor.id())
-                && i.recovered_at.is_none()
-                && i.state != State::Closed
-                && let Some(due) = i.recovery_due_at
-            {
+        for i in self.store.open_incidents_led_by(actor.id()).await? {
+            if let Some(due) = i.recovery_due_at {
                 out.push((
                     "incident",
                     format!("{} {}（復旧期限）", i.ref_no, i.title),

@@ -428,6 +428,20 @@ impl IncidentRepo for SqlStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    async fn open_incidents_led_by(&self, lead_id: Uuid) -> Result<Vec<Incident>, StoreError> {
+        let rows: Vec<IncRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {INC_COLS} FROM incidents WHERE lead_id = ? AND recovered_at IS NULL \
+                     AND state <> 'closed' ORDER BY reported_at DESC"
+                ))
+                .bind(lead_id),
+            )
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     async fn incident(&self, id: Uuid) -> Result<Incident, StoreError> {
         let r: IncRow = self
             .db

@@ -1289,6 +1289,8 @@ pub trait IncidentRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn incidents(&self, reporter_id: Option<Uuid>) -> Result<Vec<Incident>, StoreError>;
+    /// Incidents a person leads that are neither recovered nor closed.
+    async fn open_incidents_led_by(&self, lead_id: Uuid) -> Result<Vec<Incident>, StoreError>;
     async fn incident(&self, id: Uuid) -> Result<Incident, StoreError>;
     async fn incident_systems(&self, id: Uuid) -> Result<Vec<Uuid>, StoreError>;
     async fn incident_attachments(&self, id: Uuid) -> Result<Vec<Uuid>, StoreError>;
