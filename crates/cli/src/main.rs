@@ -52,8 +52,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
         /// Add a large organisation beside the demo company for measuring:
-        /// `large` (5,000 people, 50,000 assets, 20,000 risks) or a factor of
-        /// it (`0.1`). With --database-url it goes to that database instead.
+        /// `large` (5,000 people, 50,000 assets, 20,000 risks, 300 documents
+        /// with their readers, a year of requests, 10,000 incidents) or a
+        /// factor of it (`0.1`). With --database-url it goes to that database instead.
         #[arg(long)]
         scale: Option<String>,
     },
@@ -685,12 +686,24 @@ async fn demo(
             eprintln!("  large organisation: already there");
         } else {
             eprintln!(
-                "  large organisation ×{factor}: {} departments, {} people, {} roles, {} assets, {} risks, {} audit events in {:.1}s",
-                r.departments,
-                r.people,
-                r.roles,
-                r.assets,
-                r.risks,
+                "  large organisation ×{factor}: {} departments, {} people, {} roles, {} assets, {} risks",
+                r.departments, r.people, r.roles, r.assets, r.risks,
+            );
+            eprintln!(
+                "    {} documents ({} versions, {} readers' records, {} acknowledged), {} requests ({} open, {} on the next committee agenda)",
+                r.documents,
+                r.versions,
+                r.reads,
+                r.acknowledged,
+                r.requests,
+                r.open_requests,
+                r.agenda_items,
+            );
+            eprintln!(
+                "    {} incidents ({} open, {} timeline entries), {} audit events — built in {:.1}s",
+                r.incidents,
+                r.open_incidents,
+                r.incident_entries,
                 r.audit_events,
                 started.elapsed().as_secs_f64()
             );

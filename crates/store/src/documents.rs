@@ -14,7 +14,7 @@ use crate::SqlStore;
 use crate::audit::append_in;
 use crate::db::Tx;
 use crate::sql::Stmt;
-use crate::workflow::{next_ref_in, notices_in};
+use crate::workflow::{insert_rows, next_ref_in, notices_in};
 
 const DOC_COLS: &str = "id, ref_no, code, title, tier, record_kind, parent_id, owner_id, confidentiality, audience, \
      review_duty_id, disposed_at, disposal_reason, disposal_method, disposal_request_id, version, created_at";
@@ -185,13 +185,10 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
 }
 
-async fn insert_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError> {
+/// The 16 values of a version row (`VER_COLS`, updated_at).
+fn version_values(s: Stmt, v: &DocVersion) -> Result<Stmt, StoreError> {
     let quiz = v.quiz.as_ref().map(json).transpose()?;
-    tx.execute(
-        &Stmt::new(&format!(
-            "INSERT INTO document_versions ({VER_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(v.id)
+    Ok(s.bind(v.id)
         .bind(v.document_id)
         .bind(v.number)
         .bind(v.body.as_str())
@@ -206,10 +203,63 @@ async fn insert_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError
         .bind(v.imported)
         .bind(v.version)
         .bind(v.created_at)
-        .bind(v.created_at),
+        .bind(v.created_at))
+}
+
+/// The 18 values of a document row (`DOC_COLS`, updated_at).
+fn document_values(s: Stmt, d: &Document) -> Result<Stmt, StoreError> {
+    Ok(s.bind(d.id)
+        .bind(d.ref_no.as_str())
+        .bind(d.code.clone())
+        .bind(d.title.as_str())
+        .bind(d.tier.id())
+        .bind(d.record_kind.map(|k| k.id()))
+        .bind(d.parent_id)
+        .bind(d.owner_id)
+        .bind(d.confidentiality.id())
+        .bind(json(&d.audience)?)
+        .bind(d.review_duty_id)
+        .bind(d.disposed_at)
+        .bind(d.disposal_reason.clone())
+        .bind(d.disposal_method.clone())
+        .bind(d.disposal_request_id)
+        .bind(d.version)
+        .bind(d.created_at)
+        .bind(d.created_at))
+}
+
+/// The 11 values of a reader's record (`READ_COLS`).
+fn read_values(s: Stmt, r: &ReadRecord) -> Stmt {
+    s.bind(r.version_id)
+        .bind(r.person_id)
+        .bind(r.notified_at)
+        .bind(r.due_at)
+        .bind(r.completed_at)
+        .bind(r.attempts)
+        .bind(r.last_score)
+        .bind(r.exempt_reason.clone())
+        .bind(r.exempted_by)
+        .bind(r.exempted_at)
+        .bind(r.reminded_at)
+}
+
+async fn insert_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError> {
+    insert_rows(
+        tx,
+        &version_insert(),
+        16,
+        std::slice::from_ref(v),
+        version_values,
     )
     .await
-    .map(|_| ())
+}
+
+fn document_insert() -> String {
+    format!("INSERT INTO documents ({DOC_COLS}, updated_at)")
+}
+
+fn version_insert() -> String {
+    format!("INSERT INTO document_versions ({VER_COLS}, updated_at)")
 }
 
 async fn update_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError> {
@@ -252,28 +302,12 @@ impl DocumentRepo for SqlStore {
         let mut tx = self.db.begin().await?;
         let mut d = d.clone();
         d.ref_no = next_ref_in(&mut tx, "D", d.created_at).await?;
-        tx.execute(
-            &Stmt::new(&format!(
-                "INSERT INTO documents ({DOC_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            ))
-            .bind(d.id)
-            .bind(d.ref_no.as_str())
-            .bind(d.code.clone())
-            .bind(d.title.as_str())
-            .bind(d.tier.id())
-            .bind(d.record_kind.map(|k| k.id()))
-            .bind(d.parent_id)
-            .bind(d.owner_id)
-            .bind(d.confidentiality.id())
-            .bind(json(&d.audience)?)
-            .bind(d.review_duty_id)
-            .bind(d.disposed_at)
-            .bind(d.disposal_reason.clone())
-            .bind(d.disposal_method.clone())
-            .bind(d.disposal_request_id)
-            .bind(d.version)
-            .bind(d.created_at)
-            .bind(d.created_at),
+        insert_rows(
+            &mut tx,
+            &document_insert(),
+            18,
+            std::slice::from_ref(&d),
+            document_values,
         )
         .await?;
         if let Some(v) = first {
@@ -451,6 +485,28 @@ impl DocumentRepo for SqlStore {
         tx.commit().await
     }
 
+    async fn insert_library(
+        &self,
+        documents: &[Document],
+        versions: &[DocVersion],
+        reads: &[ReadRecord],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        insert_rows(&mut tx, &document_insert(), 18, documents, document_values).await?;
+        insert_rows(&mut tx, &version_insert(), 16, versions, version_values).await?;
+        insert_rows(
+            &mut tx,
+            &format!("INSERT INTO document_reads ({READ_COLS})"),
+            11,
+            reads,
+            |s, r| Ok(read_values(s, r)),
+        )
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
     async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError> {
         let rows: Vec<ReadRow> = self
             .db
@@ -590,25 +646,15 @@ impl DocumentRepo for SqlStore {
 }
 
 async fn save_read_in(tx: &mut Tx, r: &ReadRecord) -> Result<(), StoreError> {
-    tx.execute(
-        &Stmt::new(&format!(
+    tx.execute(&read_values(
+        Stmt::new(&format!(
             "INSERT INTO document_reads ({READ_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (version_id, person_id) DO UPDATE SET completed_at = excluded.completed_at, \
              attempts = excluded.attempts, last_score = excluded.last_score, exempt_reason = excluded.exempt_reason, \
              exempted_by = excluded.exempted_by, exempted_at = excluded.exempted_at, reminded_at = excluded.reminded_at"
-        ))
-        .bind(r.version_id)
-        .bind(r.person_id)
-        .bind(r.notified_at)
-        .bind(r.due_at)
-        .bind(r.completed_at)
-        .bind(r.attempts)
-        .bind(r.last_score)
-        .bind(r.exempt_reason.clone())
-        .bind(r.exempted_by)
-        .bind(r.exempted_at)
-        .bind(r.reminded_at),
-    )
+        )),
+        r,
+    ))
     .await
     .map(|_| ())
 }

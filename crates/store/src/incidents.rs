@@ -14,7 +14,7 @@ use crate::SqlStore;
 use crate::audit::append_in;
 use crate::db::Tx;
 use crate::sql::Stmt;
-use crate::workflow::{next_ref_in, notices_in};
+use crate::workflow::{insert_rows, next_ref_in, notices_in};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("unreadable {what}: {v}"))
@@ -207,21 +207,39 @@ struct UpdateRow {
     body: String,
 }
 
-async fn insert_entry_in(tx: &mut Tx, e: &IncidentEntry) -> Result<(), StoreError> {
-    tx.execute(
-        &Stmt::new(
-            "INSERT INTO incident_entries (id, incident_id, at, author_id, kind, body, corrects_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.id)
+const ENTRY_INSERT: &str =
+    "INSERT INTO incident_entries (id, incident_id, at, author_id, kind, body, corrects_id)";
+
+fn entry_values(s: Stmt, e: &IncidentEntry) -> Stmt {
+    s.bind(e.id)
         .bind(e.incident_id)
         .bind(e.at)
         .bind(e.author_id)
         .bind(e.kind.id())
         .bind(e.body.as_str())
-        .bind(e.corrects_id),
-    )
+        .bind(e.corrects_id)
+}
+
+async fn insert_entry_in(tx: &mut Tx, e: &IncidentEntry) -> Result<(), StoreError> {
+    insert_rows(tx, ENTRY_INSERT, 7, std::slice::from_ref(e), |s, e| {
+        Ok(entry_values(s, e))
+    })
     .await
-    .map(|_| ())
+}
+
+const INCIDENT_INSERT: &str = "INSERT INTO incidents (id, ref_no, reporter_id, reported_at, kind, state, title, description, \
+     location, occurred_at, confirmed, lead_id, procedure_name, recovery_due_at, recovered_at, board_victim, \
+     board_perpetrator, board_reported_on, plan_technical, plan_organisational, plan_document_id, lessons, \
+     closed_at, version, updated_at)";
+
+/// The 25 values of a new incident row as `INCIDENT_INSERT` names them.
+fn new_incident_values(s: Stmt, i: &Incident, updated_at: OffsetDateTime) -> Stmt {
+    let s = s
+        .bind(i.id)
+        .bind(i.ref_no.as_str())
+        .bind(i.reporter_id)
+        .bind(i.reported_at);
+    incident_values(s, i).bind(updated_at)
 }
 
 fn incident_values(s: Stmt, i: &Incident) -> Stmt {
@@ -340,19 +358,15 @@ impl IncidentRepo for SqlStore {
         let mut tx = self.db.begin().await?;
         let mut i = i.clone();
         i.ref_no = next_ref_in(&mut tx, "INC", i.reported_at).await?;
-        let s = Stmt::new(&format!(
-            "INSERT INTO incidents (id, ref_no, reporter_id, reported_at, kind, state, title, description, location, \
-             occurred_at, confirmed, lead_id, procedure_name, recovery_due_at, recovered_at, board_victim, \
-             board_perpetrator, board_reported_on, plan_technical, plan_organisational, plan_document_id, lessons, \
-             closed_at, version, updated_at) VALUES ({})",
-            vec!["?"; 25].join(", ")
-        ))
-        .bind(i.id)
-        .bind(i.ref_no.as_str())
-        .bind(i.reporter_id)
-        .bind(i.reported_at);
-        tx.execute(&incident_values(s, &i).bind(i.reported_at))
-            .await?;
+        let reported = i.reported_at;
+        insert_rows(
+            &mut tx,
+            INCIDENT_INSERT,
+            25,
+            std::slice::from_ref(&i),
+            |s, i| Ok(new_incident_values(s, i, reported)),
+        )
+        .await?;
         link_systems_in(&mut tx, i.id, systems).await?;
         for a in attachments {
             tx.execute(
@@ -414,6 +428,35 @@ impl IncidentRepo for SqlStore {
             insert_entry_in(&mut tx, e).await?;
         }
         notices_in(&mut tx, notices, OffsetDateTime::now_utc()).await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn insert_incidents(
+        &self,
+        incidents: &[Incident],
+        systems: &[(Uuid, Uuid)],
+        entries: &[IncidentEntry],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let now = audit.occurred_at;
+        insert_rows(&mut tx, INCIDENT_INSERT, 25, incidents, |s, i| {
+            Ok(new_incident_values(s, i, now))
+        })
+        .await?;
+        insert_rows(
+            &mut tx,
+            "INSERT INTO incident_systems (incident_id, system_id)",
+            2,
+            systems,
+            |s, (i, sys)| Ok(s.bind(*i).bind(*sys)),
+        )
+        .await?;
+        insert_rows(&mut tx, ENTRY_INSERT, 7, entries, |s, e| {
+            Ok(entry_values(s, e))
+        })
+        .await?;
         append_in(&mut tx, audit).await?;
         tx.commit().await
     }

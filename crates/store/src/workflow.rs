@@ -148,13 +148,64 @@ pub(crate) async fn next_ref_in(
     Ok(format!("{prefix}-{year}-{:04}", counter.last))
 }
 
-async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError> {
-    tx.execute(
-        &Stmt::new(
-            "INSERT INTO request_events (id, request_id, at, actor_id, actor_label, action, step, round, comment, on_behalf_of) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.id)
+/// Inserts many rows with multi-row statements in the caller's transaction:
+/// `head` is `INSERT INTO t (a, b, …)` and `bind` binds the `cols` values of
+/// one row. Full statements have one text, so each engine prepares it once.
+pub(crate) async fn insert_rows<T>(
+    tx: &mut Tx,
+    head: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(Stmt, &T) -> Result<Stmt, StoreError>,
+) -> Result<(), StoreError> {
+    // SQLite takes up to 32,766 parameters per statement, PostgreSQL 65,535.
+    let per = (30_000 / cols.max(1)).clamp(1, 500);
+    let row = format!("({})", vec!["?"; cols].join(", "));
+    for chunk in rows.chunks(per) {
+        let mut s = Stmt::new(&format!(
+            "{head} VALUES {}",
+            vec![row.as_str(); chunk.len()].join(", ")
+        ));
+        for r in chunk {
+            s = bind(s, r)?;
+        }
+        tx.execute(&s).await?;
+    }
+    Ok(())
+}
+
+const REQUEST_INSERT: &str = "INSERT INTO requests (id, ref_no, kind, requester_id, department_id, title, document, clause, \
+    details, valid_from, valid_until, state, step, round, step_due_at, conditions, version, created_at, decided_at, updated_at)";
+
+/// The 20 values of a request row as `REQUEST_INSERT` names them.
+fn request_values(s: Stmt, r: &RequestRecord, updated_at: OffsetDateTime) -> Stmt {
+    s.bind(r.id)
+        .bind(r.ref_no.as_str())
+        .bind(r.kind.as_str())
+        .bind(r.requester_id)
+        .bind(r.department_id)
+        .bind(r.title.as_str())
+        .bind(r.document.clone())
+        .bind(r.clause.clone())
+        .bind(r.details.as_str())
+        .bind(r.valid_from)
+        .bind(r.valid_until)
+        .bind(r.state.id())
+        .bind(r.step)
+        .bind(r.round)
+        .bind(r.step_due_at)
+        .bind(r.conditions.clone())
+        .bind(r.version)
+        .bind(r.created_at)
+        .bind(r.decided_at)
+        .bind(updated_at)
+}
+
+const EVENT_INSERT: &str = "INSERT INTO request_events (id, request_id, at, actor_id, actor_label, action, step, round, \
+    comment, on_behalf_of)";
+
+fn event_values(s: Stmt, e: &RequestEvent) -> Stmt {
+    s.bind(e.id)
         .bind(e.request_id)
         .bind(e.at)
         .bind(e.actor_id)
@@ -163,10 +214,14 @@ async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError
         .bind(e.step)
         .bind(e.round)
         .bind(e.comment.clone())
-        .bind(e.on_behalf_of),
-    )
+        .bind(e.on_behalf_of)
+}
+
+async fn insert_event_in(tx: &mut Tx, e: &RequestEvent) -> Result<(), StoreError> {
+    insert_rows(tx, EVENT_INSERT, 10, std::slice::from_ref(e), |s, e| {
+        Ok(event_values(s, e))
+    })
     .await
-    .map(|_| ())
 }
 
 /// Stores the notices not stored before and queues their mails; returns how many were new.
@@ -232,30 +287,13 @@ impl WorkflowRepo for SqlStore {
         let ref_no = next_ref_in(&mut tx, prefix, r.created_at).await?;
         let mut r = r.clone();
         r.ref_no = ref_no;
-        tx.execute(
-            &Stmt::new(&format!(
-                "INSERT INTO requests ({REQUEST_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            ))
-            .bind(r.id)
-            .bind(r.ref_no.as_str())
-            .bind(r.kind.as_str())
-            .bind(r.requester_id)
-            .bind(r.department_id)
-            .bind(r.title.as_str())
-            .bind(r.document.clone())
-            .bind(r.clause.clone())
-            .bind(r.details.as_str())
-            .bind(r.valid_from)
-            .bind(r.valid_until)
-            .bind(r.state.id())
-            .bind(r.step)
-            .bind(r.round)
-            .bind(r.step_due_at)
-            .bind(r.conditions.clone())
-            .bind(r.version)
-            .bind(r.created_at)
-            .bind(r.decided_at)
-            .bind(r.created_at),
+        let created = r.created_at;
+        insert_rows(
+            &mut tx,
+            REQUEST_INSERT,
+            20,
+            std::slice::from_ref(&r),
+            |s, r| Ok(request_values(s, r, created)),
         )
         .await?;
         insert_event_in(&mut tx, event).await?;
@@ -267,6 +305,26 @@ impl WorkflowRepo for SqlStore {
         append_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(r)
+    }
+
+    async fn insert_requests(
+        &self,
+        requests: &[RequestRecord],
+        events: &[RequestEvent],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let now = audit.occurred_at;
+        insert_rows(&mut tx, REQUEST_INSERT, 20, requests, |s, r| {
+            Ok(request_values(s, r, now))
+        })
+        .await?;
+        insert_rows(&mut tx, EVENT_INSERT, 10, events, |s, e| {
+            Ok(event_values(s, e))
+        })
+        .await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     async fn update_request(

@@ -540,6 +540,14 @@ pub trait WorkflowRepo: Send + Sync {
         notices: &[Notice],
         audit: AuditDraft,
     ) -> Result<RequestRecord, StoreError>;
+    /// Stores requests as they stand (numbers given, states already
+    /// reached) with their history, in one transaction with one audit event.
+    async fn insert_requests(
+        &self,
+        requests: &[RequestRecord],
+        events: &[RequestEvent],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     /// Saves a transition when the stored version is `r.version - 1`.
     async fn update_request(
         &self,
@@ -1147,6 +1155,16 @@ pub trait DocumentRepo: Send + Sync {
         notices: &[Notice],
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
+    /// Stores documents, versions (numbers and states given) and readers'
+    /// records as they stand, in one transaction with one audit event;
+    /// parents and approval requests are stored before.
+    async fn insert_library(
+        &self,
+        documents: &[Document],
+        versions: &[DocVersion],
+        reads: &[ReadRecord],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
     async fn reads_of_person(&self, person_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
     /// Saves a reader's record with its notices.
@@ -1286,6 +1304,15 @@ pub trait IncidentRepo: Send + Sync {
         systems: Option<&[Uuid]>,
         entries: &[IncidentEntry],
         notices: &[Notice],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Stores incidents as they stand (numbers given), with their systems
+    /// (incident, system) and timelines, in one transaction with one audit event.
+    async fn insert_incidents(
+        &self,
+        incidents: &[Incident],
+        systems: &[(Uuid, Uuid)],
+        entries: &[IncidentEntry],
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn incidents(&self, reporter_id: Option<Uuid>) -> Result<Vec<Incident>, StoreError>;

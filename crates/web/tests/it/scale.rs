@@ -1,11 +1,44 @@
 //! The large organisation for measuring, at a small factor on both engines:
 //! built in bulk beside the demo company, deterministic, and as valid as
-//! data entered by users (the same rules, the same pages).
+//! data entered by users (the same rules, the same pages and API lists,
+//! the same scopes).
 
-use axum::http::StatusCode;
+use std::collections::HashSet;
+
+use axum::http::{Method, StatusCode};
+use mamori_app::demo::scale::ScaleReport;
+use mamori_app::ports::{AssignmentFilter, Incident, RequestFilter};
+use mamori_domain::documents::VersionState;
+use mamori_domain::incidents::State;
+use mamori_domain::workflow::RequestState;
 use mamori_testkit::TestDb;
+use uuid::Uuid;
 
 use crate::harness::*;
+
+async fn token_for(app: &TestApp, email: &str) -> String {
+    let actor = app.app.cli_actor(email).await.unwrap();
+    app.app
+        .create_token(&actor, "scale", None, Some(1))
+        .await
+        .unwrap()
+        .1
+}
+
+fn ids(list: &serde_json::Value, path: &[&str]) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let mut v = i;
+            for p in path {
+                v = &v[*p];
+            }
+            v.as_str().unwrap().to_string()
+        })
+        .collect()
+}
 
 async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
     let app = TestApp::start(t, false).await;
@@ -15,14 +48,19 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
     };
     let r = app.app.seed_scale(0.01, &progress).await.unwrap();
     assert_eq!(
-        (r.departments, r.people, r.assets, r.risks),
-        (40, 120, 500, 200)
+        (r.departments, r.people, r.assets, r.risks, r.incidents),
+        (40, 120, 500, 200, 100)
     );
+    let steps = steps.lock().unwrap().clone();
+    for done in ["assets 500/500", "incidents 100/100"] {
+        assert!(steps.contains(&done.to_string()), "{steps:?}");
+    }
     assert!(
-        steps
-            .lock()
-            .unwrap()
-            .contains(&"assets 500/500".to_string())
+        steps.iter().any(|s| s.starts_with("document readers ") && {
+            let (done, total) = s["document readers ".len()..].split_once('/').unwrap();
+            done == total
+        }),
+        "{steps:?}"
     );
     // The trail of a year: the chain holds 10,000 events at this factor and verifies.
     let v = app.app.verify_audit_chain().await.unwrap();
@@ -56,9 +94,410 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
         .parse()
         .unwrap();
     assert!(n > 0 && n < 500, "{n}");
+
+    let member = a_member_who_reported(&app).await;
+    incidents_keep_their_scopes(&app, &mut sec, &member, &r).await;
+    documents_are_read_by_their_audiences(&app, &mut sec, &member, &r).await;
+    requests_wait_on_their_approvers(&app, &mut sec, &member, &r).await;
+    // The same factor builds the same organisation on another database.
+    let other_db = TestDb::new(t.engine).await;
+    let other = TestApp::start(&other_db, false).await;
+    let again = other.app.seed_scale(0.01, &|_, _, _| {}).await.unwrap();
+    assert_eq!(fingerprint(&other).await, fingerprint(&app).await);
+    assert_eq!(
+        (again.documents, again.versions, again.reads, again.requests),
+        (r.documents, r.versions, r.reads, r.requests)
+    );
+    other.close().await;
+    other_db.cleanup().await;
     app.close().await;
+}
+
+/// What does not depend on the hour the data was built: ids, numbers,
+/// kinds and who filed what.
+async fn fingerprint(app: &TestApp) -> Vec<String> {
+    let s = &app.app.store;
+    let mut out: Vec<String> = s
+        .incidents(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| format!("{} {} {} {}", i.id, i.ref_no, i.kind.id(), i.reporter_id))
+        .collect();
+    let requests = s
+        .requests(&RequestFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    out.extend(
+        requests
+            .into_iter()
+            .map(|r| format!("{} {} {} {}", r.id, r.ref_no, r.kind, r.requester_id)),
+    );
+    let documents = s.documents().await.unwrap();
+    out.extend(
+        documents
+            .into_iter()
+            .map(|d| format!("{} {} {} {:?}", d.id, d.ref_no, d.title, d.audience)),
+    );
+    out.sort();
+    out
 }
 mamori_testkit::db_test!(
     large_organisation,
     the_large_organisation_builds_in_bulk_and_behaves
 );
+
+/// A member of the large company who holds no role and reported an incident.
+struct Member {
+    id: Uuid,
+    email: String,
+}
+
+async fn a_member_who_reported(app: &TestApp) -> Member {
+    let holders: HashSet<Uuid> = app
+        .app
+        .store
+        .assignments(&AssignmentFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.person_id)
+        .collect();
+    for i in app.app.store.incidents(None).await.unwrap() {
+        let p = app.app.store.person(i.reporter_id).await.unwrap();
+        if p.employee_no.starts_with('L') && !holders.contains(&p.id) {
+            return Member {
+                id: p.id,
+                email: p.email,
+            };
+        }
+    }
+    panic!("no member of the large company reported an incident");
+}
+
+/// The 事務局 sees every incident, in the page and the API; a member sees
+/// their own reports (and what they lead) and nothing else. Closed
+/// incidents meet INC-4.4; the last weeks' are still open.
+async fn incidents_keep_their_scopes(
+    app: &TestApp,
+    sec: &mut Client,
+    member: &Member,
+    r: &ScaleReport,
+) {
+    let all: Vec<Incident> = app.app.store.incidents(None).await.unwrap();
+    assert_eq!(all.len() as u64, r.incidents);
+    let open = all.iter().filter(|i| i.state != State::Closed).count() as u64;
+    assert_eq!(open, r.open_incidents);
+    assert!(open > 0 && open < r.incidents, "{open}");
+    for i in all.iter().filter(|i| i.state == State::Closed) {
+        assert!(
+            i.recovered_at.is_some()
+                && i.plan_document_id.is_some()
+                && i.lessons.is_some()
+                && (!(i.board_victim || i.board_perpetrator) || i.board_reported_on.is_some()),
+            "{}",
+            i.ref_no
+        );
+    }
+    let page = sec.get("/incidents").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.select_text("#incidents tbody tr").len(), all.len());
+    let token = token_for(app, SECRETARIAT).await;
+    let list = sec
+        .api(Method::GET, "/api/v1/incidents", &token, None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.json()["items"].as_array().unwrap().len(), all.len());
+    let closed = all.iter().find(|i| i.state == State::Closed).unwrap();
+    let view = sec
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{}", closed.id),
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert!(view["entries"].as_array().unwrap().len() >= 3, "{view}");
+    assert!(view["blockers"].as_array().unwrap().is_empty(), "{view}");
+    assert_eq!(
+        sec.get(&format!("/incidents/{}", closed.id)).await.status,
+        StatusCode::OK
+    );
+    let stats = sec
+        .api(Method::GET, "/api/v1/incidents/stats", &token, None)
+        .await
+        .json();
+    assert_eq!(stats["total"].as_u64(), Some(r.incidents));
+
+    let mine: Vec<&Incident> = all
+        .iter()
+        .filter(|i| i.reporter_id == member.id || i.lead_id == Some(member.id))
+        .collect();
+    let mut c = app.signed_in(&member.email).await;
+    let page = c.get("/incidents").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.select_text("#incidents tbody tr").len(), mine.len());
+    let token = token_for(app, &member.email).await;
+    let listed = ids(
+        &c.api(Method::GET, "/api/v1/incidents", &token, None)
+            .await
+            .json(),
+        &["id"],
+    );
+    let expected: Vec<String> = mine.iter().map(|i| i.id.to_string()).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(
+        c.get(&format!("/incidents/{}", mine[0].id)).await.status,
+        StatusCode::OK
+    );
+    let other = all
+        .iter()
+        .find(|i| i.reporter_id != member.id && i.lead_id != Some(member.id))
+        .unwrap();
+    assert_eq!(
+        c.get(&format!("/incidents/{}", other.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Every published version's audience has its readers' records; the
+/// module's own count (the reading follow-up) agrees with what was built;
+/// most have read, a few not yet. A member reads exactly their audience's
+/// documents.
+async fn documents_are_read_by_their_audiences(
+    app: &TestApp,
+    sec: &mut Client,
+    member: &Member,
+    r: &ScaleReport,
+) {
+    let docs = app.app.store.documents().await.unwrap();
+    assert_eq!(docs.len() as u64, r.documents);
+    let mut reads_current = 0u64;
+    let mut reads_old = 0u64;
+    let mut done_old = 0u64;
+    let mut versions = 0u64;
+    for d in &docs {
+        for v in app.app.store.doc_versions(d.id).await.unwrap() {
+            versions += 1;
+            let n = app.app.store.reads_of_version(v.id).await.unwrap();
+            match v.state {
+                VersionState::Current => reads_current += n.len() as u64,
+                VersionState::Superseded => {
+                    reads_old += n.len() as u64;
+                    done_old += n.iter().filter(|r| r.completed_at.is_some()).count() as u64;
+                }
+                _ => assert!(n.is_empty(), "unpublished version with readers"),
+            }
+        }
+    }
+    assert_eq!(versions, r.versions);
+    assert_eq!(reads_current + reads_old, r.reads);
+    // The 事務局's follow-up counts the current versions' readers.
+    let token = token_for(app, SECRETARIAT).await;
+    let status = sec
+        .api(Method::GET, "/api/v1/documents/reading", &token, None)
+        .await;
+    assert_eq!(status.status, StatusCode::OK);
+    let items = status.json()["items"].as_array().unwrap().clone();
+    let count = |k: &str| items.iter().map(|i| i[k].as_u64().unwrap()).sum::<u64>();
+    let (done, pending, overdue, exempted) = (
+        count("done"),
+        count("pending"),
+        count("overdue"),
+        count("exempted"),
+    );
+    assert_eq!(done + pending + overdue + exempted, reads_current);
+    assert_eq!(done + done_old, r.acknowledged);
+    assert!(
+        pending + overdue + exempted > 0,
+        "everyone has read everything"
+    );
+    assert!(
+        done * 100 >= reads_current * 85,
+        "{done} of {reads_current}"
+    );
+    // Each reader of a version read the same one: its audience today.
+    let people: Vec<_> = app
+        .app
+        .store
+        .all_people()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.has_left(app.app.today()))
+        .collect();
+    let assignments = app
+        .app
+        .store
+        .assignments(&AssignmentFilter {
+            active_on: Some(app.app.today()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let audience = |d: &mamori_app::ports::Document| {
+        people
+            .iter()
+            .filter(|p| d.audience.includes(p, &assignments, app.app.today()))
+            .count()
+    };
+    for i in &items {
+        let d = docs
+            .iter()
+            .find(|d| d.id.to_string() == i["document_id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            i["readers"].as_array().unwrap().len(),
+            audience(d),
+            "{}",
+            d.title
+        );
+    }
+    let page = sec.get("/documents").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.select_text("#documents tbody tr").len() >= docs.len());
+    assert_eq!(sec.get("/documents/reading").await.status, StatusCode::OK);
+
+    // A member sees the documents their audience includes, and their checks.
+    let me = app.app.cli_actor(&member.email).await.unwrap();
+    let mut c = app.signed_in(&member.email).await;
+    let readable: Vec<String> = docs
+        .iter()
+        .filter(|d| {
+            d.audience
+                .includes(&me.person, &me.assignments, app.app.today())
+                || d.owner_id == member.id
+        })
+        .map(|d| d.id.to_string())
+        .collect();
+    for d in &docs {
+        let expected = if readable.contains(&d.id.to_string()) {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(
+            c.get(&format!("/documents/{}", d.id)).await.status,
+            expected,
+            "{}",
+            d.title
+        );
+    }
+    let token = token_for(app, &member.email).await;
+    let listed = c.api(Method::GET, "/api/v1/documents", &token, None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let listed = listed.json();
+    for id in ids(&listed, &["document", "id"]) {
+        assert!(readable.contains(&id), "{id}");
+    }
+    let mine = app.app.store.reads_of_person(member.id).await.unwrap();
+    assert!(!mine.is_empty());
+    let statuses: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["my_status"].as_str())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| ["done", "pending", "overdue", "exempted"].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        c.get("/documents/reading").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// Requests in every state; those in review are the tasks of their
+/// approvers (the 事務局 records the committee's); a member sees their own.
+async fn requests_wait_on_their_approvers(
+    app: &TestApp,
+    sec: &mut Client,
+    member: &Member,
+    r: &ScaleReport,
+) {
+    let all = app
+        .app
+        .store
+        .requests(&RequestFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len() as u64, r.requests);
+    let open: Vec<_> = all.iter().filter(|q| q.state.is_open()).collect();
+    assert_eq!(open.len() as u64, r.open_requests);
+    assert!(!open.is_empty());
+    for state in [RequestState::Approved, RequestState::InReview] {
+        assert!(all.iter().any(|q| q.state == state), "none {state:?}");
+    }
+    let token = token_for(app, SECRETARIAT).await;
+    let listed = sec
+        .api(Method::GET, "/api/v1/requests?scope=all", &token, None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(ids(&listed.json(), &["id"]).len(), all.len().min(500));
+    assert_eq!(sec.get("/requests?all=1").await.status, StatusCode::OK);
+    assert_eq!(sec.get("/tasks").await.status, StatusCode::OK);
+    let tasks = sec
+        .api(Method::GET, "/api/v1/tasks", &token, None)
+        .await
+        .json();
+    let links: Vec<String> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["link"].as_str().unwrap().to_string())
+        .collect();
+    // Every request waiting in review is someone's task: the 事務局's for
+    // the committee; otherwise the approvers the request view names.
+    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    for q in open.iter().filter(|q| q.state == RequestState::InReview) {
+        let view = app.app.request_view(&secretariat, q.id).await.unwrap();
+        let link = format!("/requests/{}", q.id);
+        // Nobody decides their own request, the 事務局 included.
+        if view.committee_step && q.requester_id != secretariat.id() {
+            assert!(links.contains(&link), "{}", q.ref_no);
+        } else {
+            assert!(!view.approvers.is_empty(), "{}", q.ref_no);
+        }
+        assert_eq!(sec.get(&link).await.status, StatusCode::OK, "{}", q.ref_no);
+    }
+    // A member: their own requests only; the others do not exist for them.
+    let token = token_for(app, &member.email).await;
+    let mut c = app.signed_in(&member.email).await;
+    let mine: Vec<String> = all
+        .iter()
+        .filter(|q| q.requester_id == member.id)
+        .map(|q| q.id.to_string())
+        .collect();
+    let listed = ids(
+        &c.api(Method::GET, "/api/v1/requests", &token, None)
+            .await
+            .json(),
+        &["id"],
+    );
+    assert_eq!(
+        listed.iter().collect::<HashSet<_>>(),
+        mine.iter().collect::<HashSet<_>>()
+    );
+    assert_eq!(
+        c.api(Method::GET, "/api/v1/requests?scope=all", &token, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let other = all.iter().find(|q| q.requester_id != member.id).unwrap();
+    assert_eq!(
+        c.get(&format!("/requests/{}", other.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(c.get("/tasks").await.status, StatusCode::OK);
+}
