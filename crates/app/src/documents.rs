@@ -954,19 +954,7 @@ impl App {
             if already.contains(&p.id) {
                 continue;
             }
-            reads.push(ReadRecord {
-                version_id: v.id,
-                person_id: p.id,
-                notified_at: now,
-                due_at: due,
-                completed_at: None,
-                attempts: 0,
-                last_score: None,
-                exempt_reason: None,
-                exempted_by: None,
-                exempted_at: None,
-                reminded_at: None,
-            });
+            reads.push(ReadRecord::notified(v.id, p.id, now, due));
             notices.push(
                 self.notice_for(
                     &p,
@@ -1134,28 +1122,23 @@ impl App {
             return Err(AppError::Conflict("not_in_audience"));
         }
         let now = self.now();
+        // The reader's own records (indexed by person), not every reader of
+        // the version (thousands in a large company).
         let mut read = match self
             .store
-            .reads_of_version(v.id)
+            .reads_of_person(actor.id())
             .await?
             .into_iter()
-            .find(|r| r.person_id == actor.id())
+            .find(|r| r.version_id == v.id)
         {
             Some(r) => r,
             // Joined the audience after the notice: the week starts now.
-            None => ReadRecord {
-                version_id: v.id,
-                person_id: actor.id(),
-                notified_at: now,
-                due_at: rules::read_due(now, self.alert_settings().await?.comprehension_days),
-                completed_at: None,
-                attempts: 0,
-                last_score: None,
-                exempt_reason: None,
-                exempted_by: None,
-                exempted_at: None,
-                reminded_at: None,
-            },
+            None => ReadRecord::notified(
+                v.id,
+                actor.id(),
+                now,
+                rules::read_due(now, self.alert_settings().await?.comprehension_days),
+            ),
         };
         if read.completed_at.is_some() {
             return Err(AppError::Conflict("already_done"));

@@ -1081,6 +1081,30 @@ pub struct ReadRecord {
     pub reminded_at: Option<OffsetDateTime>,
 }
 
+impl ReadRecord {
+    /// A reader notified at `notified_at`, to pass the check by `due_at`.
+    pub fn notified(
+        version_id: Uuid,
+        person_id: Uuid,
+        notified_at: OffsetDateTime,
+        due_at: OffsetDateTime,
+    ) -> ReadRecord {
+        ReadRecord {
+            version_id,
+            person_id,
+            notified_at,
+            due_at,
+            completed_at: None,
+            attempts: 0,
+            last_score: None,
+            exempt_reason: None,
+            exempted_by: None,
+            exempted_at: None,
+            reminded_at: None,
+        }
+    }
+}
+
 /// 紙媒体保有台帳 (DOC-4.3.2(3), RT6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PaperCopy {

@@ -892,19 +892,7 @@ fn read_of(
     let due = rules::read_due(notified, days);
     let key = mix(&v.id.to_string(), p.id.as_u64_pair().0);
     let window = u64::from(days) * DAY;
-    let mut r = ReadRecord {
-        version_id: v.id,
-        person_id: p.id,
-        notified_at: notified,
-        due_at: due,
-        completed_at: None,
-        attempts: 0,
-        last_score: None,
-        exempt_reason: None,
-        exempted_by: None,
-        exempted_at: None,
-        reminded_at: None,
-    };
+    let mut r = ReadRecord::notified(v.id, p.id, notified, due);
     let roll = key % 1000;
     let current = v.state == VersionState::Current;
     if current && now > due && roll < 30 {
