@@ -505,14 +505,6 @@ impl App {
         })
     }
 
-    /// Counts overall and per document.
-    pub async fn compliance_summary(
-        &self,
-        _actor: &Actor,
-    ) -> AppResult<(StatusCounts, Vec<(String, StatusCounts)>)> {
-        Ok(summarize(&self.obligation_rows().await?))
-    }
-
     /// Where each department stands on the work the policy gives its people:
     /// periodic duties, 運用確認 checklists, corrective items and
     /// comprehension checks, open and overdue. The 事務局, the committee,
@@ -603,14 +595,6 @@ impl App {
             }
         }
         Ok(rows)
-    }
-
-    /// Counts per actor (role or body), most obligations first.
-    pub async fn compliance_by_actor(
-        &self,
-        _actor: &Actor,
-    ) -> AppResult<Vec<(String, StatusCounts)>> {
-        Ok(by_actor(&self.obligation_rows().await?))
     }
 
     pub async fn obligation_detail(
