@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::{hash_password, new_credential};
 use crate::error::{AppError, AppResult};
-use crate::ports::OrgBatch;
+use crate::ports::{IncidentFilter, OrgBatch};
 use crate::{App, DraftExt};
 
 const COMPANY_JSON: &str = include_str!("demo/company.json");
@@ -157,7 +157,16 @@ impl App {
     /// USB memory, triaged, contained) and one customer complaint already
     /// first-reported. Only when no incident exists yet.
     pub async fn seed_demo_incidents(&self) -> AppResult<()> {
-        if !self.store.incidents(None).await?.is_empty() {
+        if !self
+            .store
+            .incidents(&IncidentFilter {
+                limit: 1,
+                ..IncidentFilter::default()
+            })
+            .await?
+            .items
+            .is_empty()
+        {
             return Ok(());
         }
         let reporter = self.cli_actor("m.aoki@minato-seiki.example").await?;

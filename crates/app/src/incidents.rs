@@ -22,8 +22,8 @@ use crate::access::Actor;
 use crate::checklists::Upload;
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{
-    Complaint, ComplaintUpdate, DocVersion, Document, Drill, Incident, IncidentEntry, Notice,
-    ResponseProcedure, SystemRecord,
+    Complaint, ComplaintUpdate, DocVersion, Document, Drill, Incident, IncidentEntry,
+    IncidentFilter, Notice, Page, ResponseProcedure, SystemRecord,
 };
 use crate::{App, DraftExt};
 
@@ -492,15 +492,15 @@ impl App {
 
     /// The incidents the actor may see: all for the committee side; their
     /// own reports and those they lead for everyone else.
-    pub async fn incidents(&self, actor: &Actor) -> AppResult<Vec<Incident>> {
-        let all = self.store.incidents(None).await?;
-        if triages(actor) {
-            return Ok(all);
+    pub async fn incidents(
+        &self,
+        actor: &Actor,
+        mut filter: IncidentFilter,
+    ) -> AppResult<Page<Incident>> {
+        if !triages(actor) {
+            filter.involving = Some(actor.id());
         }
-        Ok(all
-            .into_iter()
-            .filter(|i| i.reporter_id == actor.id() || i.lead_id == Some(actor.id()))
-            .collect())
+        Ok(self.store.incidents(&filter).await?)
     }
 
     async fn visible_incident(&self, actor: &Actor, id: Uuid) -> AppResult<Incident> {
@@ -1501,10 +1501,7 @@ impl App {
         let now = self.now();
         let mut out = Vec::new();
         let chairs = self.holders(Role::CommitteeChair, None).await?;
-        for i in self.store.incidents(None).await? {
-            if i.state == State::Closed {
-                continue;
-            }
+        for i in self.store.unclosed_incidents().await? {
             let status =
                 rules::recovery_status(i.occurred_at, i.recovery_due_at, i.recovered_at, now);
             if !matches!(status, RecoveryStatus::AtRisk | RecoveryStatus::Overdue) {
@@ -1602,7 +1599,7 @@ impl App {
     /// Counts by category and month, time to report and to recovery against
     /// the deadlines — no details, so everyone signed in may see them.
     pub async fn incident_stats(&self, _actor: &Actor) -> AppResult<IncidentStats> {
-        let incidents = self.store.incidents(None).await?;
+        let incidents = self.store.incident_facts().await?;
         let mut s = IncidentStats {
             total: incidents.len(),
             ..IncidentStats::default()

@@ -3,21 +3,37 @@
 
 use async_trait::async_trait;
 use mamori_app::ports::{
-    AuditDraft, Complaint, ComplaintUpdate, Drill, Incident, IncidentEntry, IncidentRepo, Notice,
-    ResponseProcedure, StoreError, SystemRecord,
+    AuditDraft, Complaint, ComplaintUpdate, Drill, Incident, IncidentEntry, IncidentFacts,
+    IncidentFilter, IncidentRepo, Notice, Page, ResponseProcedure, StoreError, SystemRecord,
 };
 use mamori_domain::incidents::{EntryKind, Kind, State};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::SqlStore;
-use crate::audit::append_in;
+use crate::audit::{append_in, escape_like};
 use crate::db::Tx;
 use crate::sql::Stmt;
 use crate::workflow::{insert_rows, next_ref_in, notices_in};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("unreadable {what}: {v}"))
+}
+
+/// A page's cursor: the last incident's report time and id.
+fn cursor_of(i: &Incident) -> String {
+    hex::encode(format!(
+        "{}\n{}",
+        i.reported_at.unix_timestamp_nanos(),
+        i.id
+    ))
+}
+
+fn parse_cursor(c: &str) -> Option<(OffsetDateTime, Uuid)> {
+    let text = String::from_utf8(hex::decode(c).ok()?).ok()?;
+    let (nanos, id) = text.split_once('\n')?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+    Some((at, id.parse().ok()?))
 }
 
 #[derive(sqlx::FromRow)]
@@ -461,14 +477,114 @@ impl IncidentRepo for SqlStore {
         tx.commit().await
     }
 
-    async fn incidents(&self, reporter_id: Option<Uuid>) -> Result<Vec<Incident>, StoreError> {
+    async fn incidents(&self, f: &IncidentFilter) -> Result<Page<Incident>, StoreError> {
+        let limit = f.limit.clamp(1, 500);
         let mut s = Stmt::new(&format!("SELECT {INC_COLS} FROM incidents WHERE 1 = 1"));
-        if let Some(r) = reporter_id {
-            s = s.push_bind(" AND reporter_id = ?", r);
+        if let Some(p) = f.involving {
+            s = s
+                .push_bind(" AND (reporter_id = ?", p)
+                .push_bind(" OR lead_id = ?)", p);
         }
-        s = s.push(" ORDER BY reported_at DESC");
+        if let Some(st) = f.state {
+            s = s.push_bind(" AND state = ?", st.id());
+        }
+        if let Some(k) = f.kind {
+            s = s.push_bind(" AND kind = ?", k.id());
+        }
+        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = format!("%{}%", escape_like(&text.to_lowercase()));
+            s = s
+                .push_bind(" AND (LOWER(ref_no) LIKE ? ESCAPE '\\'", pat.as_str())
+                .push_bind(" OR LOWER(title) LIKE ? ESCAPE '\\')", pat.as_str());
+        }
+        if let Some((at, id)) = f.after.as_deref().and_then(parse_cursor) {
+            s = s
+                .push_bind(" AND (reported_at < ?", at)
+                .push_bind(" OR (reported_at = ?", at)
+                .push_bind(" AND id < ?))", id);
+        }
+        s = s.push_bind(
+            " ORDER BY reported_at DESC, id DESC LIMIT ?",
+            i64::from(limit) + 1,
+        );
+        let rows: Vec<IncRow> = self.db.fetch_all(&s).await?;
+        let mut items = rows
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<Incident>, _>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn unclosed_incidents(&self) -> Result<Vec<Incident>, StoreError> {
+        let open: Vec<&str> = State::ALL
+            .iter()
+            .filter(|st| **st != State::Closed)
+            .map(|st| st.id())
+            .collect();
+        let marks = vec!["?"; open.len()].join(", ");
+        let mut s = Stmt::new(&format!(
+            "SELECT {INC_COLS} FROM incidents WHERE state IN ({marks}) ORDER BY reported_at DESC, id DESC"
+        ));
+        for st in open {
+            s = s.bind(st);
+        }
         let rows: Vec<IncRow> = self.db.fetch_all(&s).await?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn incidents_by_id(&self, ids: &[Uuid]) -> Result<Vec<Incident>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut s = Stmt::new(&format!(
+                "SELECT {INC_COLS} FROM incidents WHERE id IN ({marks})"
+            ));
+            for id in chunk {
+                s = s.bind(*id);
+            }
+            let rows: Vec<IncRow> = self.db.fetch_all(&s).await?;
+            for r in rows {
+                out.push(Incident::try_from(r)?);
+            }
+        }
+        out.sort_by_key(|i| std::cmp::Reverse((i.reported_at, i.id)));
+        Ok(out)
+    }
+
+    async fn incident_facts(&self) -> Result<Vec<IncidentFacts>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct FactRow {
+            kind: String,
+            state: String,
+            occurred_at: OffsetDateTime,
+            reported_at: OffsetDateTime,
+            recovery_due_at: Option<OffsetDateTime>,
+            recovered_at: Option<OffsetDateTime>,
+        }
+        let rows: Vec<FactRow> = self
+            .db
+            .fetch_all(&Stmt::new(
+                "SELECT kind, state, occurred_at, reported_at, recovery_due_at, recovered_at FROM incidents",
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(IncidentFacts {
+                    kind: Kind::parse(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
+                    state: State::parse(&r.state).ok_or_else(|| corrupt("state", &r.state))?,
+                    occurred_at: r.occurred_at,
+                    reported_at: r.reported_at,
+                    recovery_due_at: r.recovery_due_at,
+                    recovered_at: r.recovered_at,
+                })
+            })
+            .collect()
     }
 
     async fn open_incidents_led_by(&self, lead_id: Uuid) -> Result<Vec<Incident>, StoreError> {

@@ -1217,6 +1217,34 @@ pub struct SystemRecord {
     pub version: i64,
 }
 
+/// Which incidents to list, newest report first, a page at a time.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    /// Only those this person reported or leads (everyone outside the
+    /// committee side sees no others).
+    pub involving: Option<Uuid>,
+    pub state: Option<mamori_domain::incidents::State>,
+    pub kind: Option<mamori_domain::incidents::Kind>,
+    /// Contains, in the 管理番号 or the title.
+    pub text: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// 1–500.
+    pub limit: u32,
+}
+
+/// What the statistics need of an incident: no text, so that counting ten
+/// thousand of them reads little.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentFacts {
+    pub kind: mamori_domain::incidents::Kind,
+    pub state: mamori_domain::incidents::State,
+    pub occurred_at: OffsetDateTime,
+    pub reported_at: OffsetDateTime,
+    pub recovery_due_at: Option<OffsetDateTime>,
+    pub recovered_at: Option<OffsetDateTime>,
+}
+
 /// An incident (インシデント記録, RT40).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Incident {
@@ -1339,7 +1367,14 @@ pub trait IncidentRepo: Send + Sync {
         entries: &[IncidentEntry],
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
-    async fn incidents(&self, reporter_id: Option<Uuid>) -> Result<Vec<Incident>, StoreError>;
+    /// A page of incidents, newest report first.
+    async fn incidents(&self, f: &IncidentFilter) -> Result<Page<Incident>, StoreError>;
+    /// Incidents that are not closed (the recovery alerts look at these).
+    async fn unclosed_incidents(&self) -> Result<Vec<Incident>, StoreError>;
+    /// The given incidents that exist, in report order.
+    async fn incidents_by_id(&self, ids: &[Uuid]) -> Result<Vec<Incident>, StoreError>;
+    /// The facts of every incident that the statistics count.
+    async fn incident_facts(&self) -> Result<Vec<IncidentFacts>, StoreError>;
     /// Incidents a person leads that are neither recovered nor closed.
     async fn open_incidents_led_by(&self, lead_id: Uuid) -> Result<Vec<Incident>, StoreError>;
     async fn incident(&self, id: Uuid) -> Result<Incident, StoreError>;

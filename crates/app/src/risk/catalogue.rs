@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{RiskAccess, optional_text};
 use crate::error::Errors;
 use crate::ports::{
-    ContextItem, Incident, RiskFilter, RiskRow, Threat, ThreatIntel, Vulnerability,
+    ContextItem, Incident, IncidentFilter, RiskFilter, RiskRow, Threat, ThreatIntel, Vulnerability,
 };
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
@@ -31,6 +31,9 @@ pub struct ThreatInput {
     /// Past incidents and near-misses considered (ids).
     #[serde(default)]
     pub incidents: Vec<Uuid>,
+    /// More past incidents, by 管理番号 (INC-2026-0007).
+    #[serde(default)]
+    pub incident_refs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -151,14 +154,8 @@ impl App {
             .into_iter()
             .find(|t| t.id == id)
             .ok_or(AppError::NotFound)?;
-        let linked: HashSet<Uuid> = self.store.threat_incidents(id).await?.into_iter().collect();
-        let incidents = self
-            .store
-            .incidents(None)
-            .await?
-            .into_iter()
-            .filter(|i| linked.contains(&i.id))
-            .collect();
+        let linked = self.store.threat_incidents(id).await?;
+        let incidents = self.store.incidents_by_id(&linked).await?;
         let (risks, _) = self
             .store
             .risks(&RiskFilter {
@@ -190,14 +187,35 @@ impl App {
         if source.is_none() {
             e.push("source", "required");
         }
-        let known: HashSet<Uuid> = self
-            .store
-            .incidents(None)
-            .await?
+        let mut wanted: Vec<Uuid> = input.incidents.clone();
+        for r in input
+            .incident_refs
+            .iter()
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty())
+        {
+            let found = self
+                .store
+                .incidents(&IncidentFilter {
+                    text: Some(r.to_string()),
+                    limit: 20,
+                    ..IncidentFilter::default()
+                })
+                .await?
+                .items
+                .into_iter()
+                .find(|i| i.ref_no.eq_ignore_ascii_case(r));
+            match found {
+                Some(i) => wanted.push(i.id),
+                None => e.push("incident_refs", "unknown"),
+            }
+        }
+        let wanted: Vec<Uuid> = wanted
             .into_iter()
-            .map(|i| i.id)
+            .collect::<HashSet<Uuid>>()
+            .into_iter()
             .collect();
-        if input.incidents.iter().any(|i| !known.contains(i)) {
+        if self.store.incidents_by_id(&wanted).await?.len() != wanted.len() {
             e.push("incidents", "unknown");
         }
         e.done()?;
@@ -236,9 +254,9 @@ impl App {
                 "threat",
                 Some(t.id.to_string()),
             )
-            .detail(format!("{} incidents", input.incidents.len()));
+            .detail(format!("{} incidents", wanted.len()));
         self.store
-            .set_threat_incidents(t.id, &input.incidents, audit)
+            .set_threat_incidents(t.id, &wanted, audit)
             .await?;
         Ok(t)
     }

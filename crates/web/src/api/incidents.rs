@@ -1,6 +1,6 @@
 //! Incidents, the recovery-priority register and complaints over the API.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -8,7 +8,8 @@ use mamori_app::incidents::{
     ComplaintInput, ComplaintReport, ComplaintView, IncidentStats, IncidentView, ReportInput,
     TriageInput,
 };
-use mamori_app::ports::{Complaint, Incident, ResponseProcedure, SystemRecord};
+use mamori_app::ports::{Complaint, Incident, IncidentFilter, ResponseProcedure, SystemRecord};
+use mamori_domain::incidents::{Kind, State as IncidentState};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,16 +38,57 @@ pub fn routes() -> Router<AppState> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IncidentList {
     pub items: Vec<Incident>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])),
-    responses((status = 200, body = IncidentList)))]
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct IncidentQuery {
+    /// reported | responding | recovered | closed
+    pub state: Option<String>,
+    /// leak | unauthorised_access | malware | dos | lost_device | failure | asset_threat | other
+    pub kind: Option<String>,
+    /// Contains, in the 管理番号 or the title.
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// The incidents the caller may see, newest report first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(IncidentQuery),
+    responses((status = 200, body = IncidentList), (status = 422, body = crate::error::Problem)))]
 pub async fn list_incidents(
     State(s): State<AppState>,
     c: ApiCaller,
+    Query(q): Query<IncidentQuery>,
 ) -> Result<Json<IncidentList>, ApiError> {
+    let state = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(x) => Some(
+            IncidentState::parse(x)
+                .ok_or_else(|| c.err(mamori_app::AppError::field("state", "unknown")))?,
+        ),
+    };
+    let kind = match q.kind.as_deref() {
+        None | Some("") => None,
+        Some(x) => Some(
+            Kind::parse(x).ok_or_else(|| c.err(mamori_app::AppError::field("kind", "unknown")))?,
+        ),
+    };
+    let filter = IncidentFilter {
+        state,
+        kind,
+        text: q.q,
+        after: q.after,
+        limit: q.limit.unwrap_or(100),
+        ..IncidentFilter::default()
+    };
+    let page = s.app.incidents(&c.actor, filter).await.api(&c)?;
     Ok(Json(IncidentList {
-        items: s.app.incidents(&c.actor).await.api(&c)?,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -4,7 +4,7 @@
 //! complaints and their reports to the committee.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -14,9 +14,9 @@ use mamori_app::incidents::{
     ComplaintInput, ComplaintReport, ComplaintView, DrillInput, IncidentStats, IncidentView,
     ProcedureInput, ReportInput, SystemInput, TriageInput,
 };
-use mamori_app::ports::{Drill, Incident, ResponseProcedure, SystemRecord};
+use mamori_app::ports::{Drill, Incident, IncidentFilter, ResponseProcedure, SystemRecord};
 use mamori_domain::Role;
-use mamori_domain::incidents::{EntryKind, Kind};
+use mamori_domain::incidents::{EntryKind, Kind, State as IncidentState};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -71,6 +71,35 @@ struct ListPage {
     rows: Vec<Row>,
     responder: bool,
     complaints: bool,
+    q: ListQuery,
+    states: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    next: Option<String>,
+}
+
+impl ListPage {
+    fn next_link(&self, cursor: &str) -> String {
+        let mut s = format!("/incidents?after={}", crate::session::urlencode(cursor));
+        for (k, v) in [
+            ("q", &self.q.q),
+            ("state", &self.q.state),
+            ("kind", &self.q.kind),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", crate::session::urlencode(v)));
+            }
+        }
+        s
+    }
+}
+
+/// The list's filters, as the form sends them.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    q: Option<String>,
+    state: Option<String>,
+    kind: Option<String>,
+    after: Option<String>,
 }
 
 fn is_responder(s: &Signed) -> bool {
@@ -85,25 +114,50 @@ fn is_responder(s: &Signed) -> bool {
     .any(|r| a.has_role(*r))
 }
 
-async fn list(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
-    let rows = state
-        .app
-        .incidents(&s.s.actor)
-        .await
-        .ui(s.tr)?
-        .into_iter()
-        .map(|i| Row {
-            kind: kind_name(&s, i.kind),
-            state: s.tr.t(&format!("incident-state-{}", i.state.id())),
-            reported: local_time(&i.reported_at),
-            i,
-        })
-        .collect();
+fn to_row(s: &Signed, i: Incident) -> Row {
+    Row {
+        kind: kind_name(s, i.kind),
+        state: s.tr.t(&format!("incident-state-{}", i.state.id())),
+        reported: local_time(&i.reported_at),
+        i,
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let filter = IncidentFilter {
+        state: q.state.as_deref().and_then(IncidentState::parse),
+        kind: q.kind.as_deref().and_then(Kind::parse),
+        text: q.q.clone(),
+        after: q.after.clone(),
+        limit: 50,
+        ..IncidentFilter::default()
+    };
+    let result = state.app.incidents(&s.s.actor, filter).await.ui(s.tr)?;
+    let rows = result.items.into_iter().map(|i| to_row(&s, i)).collect();
     Ok(page(&ListPage {
         ui: Ui::for_signed(&s, &state),
         rows,
         responder: is_responder(&s),
         complaints: is_responder(&s) || s.s.actor.has_role(Role::CustomerInfoManager),
+        states: IncidentState::ALL
+            .iter()
+            .map(|x| {
+                (
+                    x.id().to_string(),
+                    s.tr.t(&format!("incident-state-{}", x.id())),
+                )
+            })
+            .collect(),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.id().to_string(), kind_name(&s, *k)))
+            .collect(),
+        next: result.next_cursor,
+        q,
     }))
 }
 

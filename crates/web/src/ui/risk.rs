@@ -13,8 +13,8 @@ use axum::{Form, Router};
 use base64::Engine;
 use mamori_app::AppError;
 use mamori_app::ports::{
-    Asset, AssetFilter, AssetSort, ContextItem, RiskFilter, RiskRow, RiskSort, Threat, ThreatIntel,
-    Vulnerability,
+    Asset, AssetFilter, AssetSort, ContextItem, IncidentFilter, RiskFilter, RiskRow, RiskSort,
+    Threat, ThreatIntel, Vulnerability,
 };
 use mamori_app::risk::{
     AssessmentView, AssetInput, AssetListItem, AssetView, ContextInput, ControlInput, ImportReport,
@@ -1583,6 +1583,12 @@ fn threat_input(p: &Pairs) -> ThreatInput {
         name: p.one("name"),
         description: p.one("description"),
         incidents: p.ids("incidents"),
+        incident_refs: p
+            .one("incident_refs")
+            .split(|c: char| c == ',' || c == '、' || c.is_whitespace())
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect(),
     }
 }
 
@@ -1625,7 +1631,21 @@ async fn threat_view(
 ) -> Result<ThreatPage, UiError> {
     let v = state.app.threat_view(&s.s.actor, id).await.ui(s.tr)?;
     let linked: Vec<Uuid> = v.incidents.iter().map(|i| i.id).collect();
-    let all = state.app.incidents(&s.s.actor).await.ui(s.tr)?;
+    // The linked ones and the most recent others; older ones by 管理番号.
+    let recent = state
+        .app
+        .incidents(
+            &s.s.actor,
+            IncidentFilter {
+                limit: 30,
+                ..IncidentFilter::default()
+            },
+        )
+        .await
+        .ui(s.tr)?
+        .items;
+    let mut all = v.incidents.clone();
+    all.extend(recent.into_iter().filter(|i| !linked.contains(&i.id)));
     Ok(ThreatPage {
         ui: Ui::for_signed(s, state),
         source: s.tr.t(&format!("threat-source-{}", v.threat.source.id())),

@@ -145,6 +145,13 @@ impl Response {
             .and_then(|e| e.value().attr("value"))
             .map(str::to_string)
     }
+    pub fn select_attr(&self, css: &str, attr: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_document(&self.text);
+        let sel = scraper::Selector::parse(css).unwrap();
+        doc.select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
+    }
     pub fn select_text(&self, css: &str) -> Vec<String> {
         let doc = scraper::Html::parse_document(&self.text);
         let sel = scraper::Selector::parse(css).unwrap();
