@@ -21,7 +21,8 @@ use uuid::Uuid;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{
-    AssignmentFilter, Disclosure, DocVersion, Document, PaperCopy, ReadRecord, RequestRecord,
+    AssignmentFilter, Disclosure, DocVersion, Document, PaperCopy, ReadRecord, ReaderFilter,
+    ReadingCount, RequestRecord,
 };
 use crate::{App, DraftExt};
 
@@ -94,11 +95,19 @@ pub struct VersionTracking {
     pub document_title: String,
     pub version_id: Uuid,
     pub number: i64,
-    pub done: usize,
-    pub pending: usize,
-    pub overdue: usize,
-    pub exempted: usize,
-    pub readers: Vec<ReaderRow>,
+    pub done: u64,
+    pub pending: u64,
+    pub overdue: u64,
+    pub exempted: u64,
+}
+
+/// A page of a version's readers, with the version's counts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReaderPage {
+    pub version: VersionTracking,
+    pub items: Vec<ReaderRow>,
+    /// How many readers match in all.
+    pub total: u64,
 }
 
 /// A document of an import: its title and Markdown body.
@@ -1199,29 +1208,38 @@ impl App {
         Ok(Some(own))
     }
 
-    /// DOC-4.3.4(2): per published version, who in the actor's departments
-    /// has done the check, who has not, who is overdue.
+    /// The departments whose readers the actor follows up, as a list for
+    /// the store (None: every department), narrowed to one when asked.
+    fn reader_departments(
+        &self,
+        actor: &Actor,
+        department: Option<Uuid>,
+    ) -> AppResult<Option<Vec<Uuid>>> {
+        let scope = self.follow_up_scope(actor)?;
+        Ok(match (scope, department) {
+            (None, None) => None,
+            (None, Some(d)) => Some(vec![d]),
+            (Some(s), None) => Some(s.into_iter().collect()),
+            (Some(s), Some(d)) => Some(if s.contains(&d) { vec![d] } else { vec![] }),
+        })
+    }
+
+    /// DOC-4.3.4(2): per published version, how many readers in the actor's
+    /// departments have done the check, have not, are overdue or exempted —
+    /// the versions with the most overdue first.
     pub async fn reading_status(
         &self,
         actor: &Actor,
         department: Option<Uuid>,
     ) -> AppResult<Vec<VersionTracking>> {
-        let scope = self.follow_up_scope(actor)?;
-        let now = self.now();
-        let departments: HashMap<Uuid, String> = self
+        let departments = self.reader_departments(actor, department)?;
+        let counts = self
             .store
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-        let people: HashMap<Uuid, Person> = self
-            .store
-            .all_people()
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+            .reading_counts(departments.as_deref(), self.now())
+            .await?;
+        if counts.is_empty() {
+            return Ok(vec![]);
+        }
         let docs: HashMap<Uuid, Document> = self
             .store
             .documents()
@@ -1229,71 +1247,104 @@ impl App {
             .into_iter()
             .map(|d| (d.id, d))
             .collect();
-        let mut out = Vec::new();
-        for v in self.store.doc_versions_in(&[VersionState::Current]).await? {
-            let Some(d) = docs.get(&v.document_id) else {
-                continue;
-            };
-            let mut t = VersionTracking {
-                document_id: d.id,
-                document_title: d.title.clone(),
-                version_id: v.id,
-                number: v.number,
-                done: 0,
-                pending: 0,
-                overdue: 0,
-                exempted: 0,
-                readers: vec![],
-            };
-            for r in self.store.reads_of_version(v.id).await? {
-                let Some(p) = people.get(&r.person_id) else {
-                    continue;
-                };
-                let dept = p.department_id;
-                if scope
-                    .as_ref()
-                    .is_some_and(|s| dept.is_none_or(|d| !s.contains(&d)))
-                {
-                    continue;
-                }
-                if department.is_some() && dept != department {
-                    continue;
-                }
-                let status =
-                    rules::read_status(r.completed_at, r.exempt_reason.is_some(), r.due_at, now);
-                match status {
-                    ReadStatus::Done => t.done += 1,
-                    ReadStatus::Pending => t.pending += 1,
-                    ReadStatus::Overdue => t.overdue += 1,
-                    ReadStatus::Exempted => t.exempted += 1,
-                }
-                t.readers.push(ReaderRow {
-                    person_id: p.id,
-                    name: p.name.clone(),
-                    department: dept
-                        .and_then(|d| departments.get(&d).cloned())
-                        .unwrap_or_default(),
-                    status,
-                    read: r,
-                });
-            }
-            if !t.readers.is_empty() {
-                t.readers.sort_by(|a, b| {
-                    (status_rank(a.status), &a.department, &a.name).cmp(&(
-                        status_rank(b.status),
-                        &b.department,
-                        &b.name,
-                    ))
-                });
-                out.push(t);
-            }
-        }
+        let numbers: HashMap<Uuid, (Uuid, i64)> = self
+            .store
+            .doc_versions_in(&[VersionState::Current])
+            .await?
+            .into_iter()
+            .map(|v| (v.id, (v.document_id, v.number)))
+            .collect();
+        let mut out: Vec<VersionTracking> = counts
+            .into_iter()
+            .filter_map(|c| {
+                let (doc, number) = numbers.get(&c.version_id)?;
+                let d = docs.get(doc)?;
+                Some(VersionTracking {
+                    document_id: d.id,
+                    document_title: d.title.clone(),
+                    version_id: c.version_id,
+                    number: *number,
+                    done: c.done,
+                    pending: c.pending,
+                    overdue: c.overdue,
+                    exempted: c.exempted,
+                })
+            })
+            .collect();
         out.sort_by(|a, b| {
             b.overdue
                 .cmp(&a.overdue)
                 .then(a.document_title.cmp(&b.document_title))
         });
         Ok(out)
+    }
+
+    /// A page of one version's readers in the actor's departments: those who
+    /// need a push first (overdue, pending), then by department and name.
+    pub async fn version_readers(
+        &self,
+        actor: &Actor,
+        version_id: Uuid,
+        status: Option<ReadStatus>,
+        offset: u32,
+        limit: u32,
+    ) -> AppResult<ReaderPage> {
+        let departments = self.reader_departments(actor, None)?;
+        let v = self.store.doc_version(version_id).await?;
+        let d = self.store.document(v.document_id).await?;
+        let now = self.now();
+        let counts = self
+            .store
+            .reading_counts(departments.as_deref(), now)
+            .await?
+            .into_iter()
+            .find(|c| c.version_id == version_id);
+        // A 情報セキュリティ担当者 follows the versions their departments
+        // read, and learns nothing of the others.
+        let counts = match (counts, &departments) {
+            (Some(c), _) => c,
+            (None, None) => ReadingCount::default(),
+            (None, Some(_)) => return Err(AppError::NotFound),
+        };
+        let (lines, total) = self
+            .store
+            .version_readers(&ReaderFilter {
+                version_id,
+                departments,
+                status,
+                now,
+                offset,
+                limit,
+            })
+            .await?;
+        Ok(ReaderPage {
+            version: VersionTracking {
+                document_id: d.id,
+                document_title: d.title,
+                version_id,
+                number: v.number,
+                done: counts.done,
+                pending: counts.pending,
+                overdue: counts.overdue,
+                exempted: counts.exempted,
+            },
+            items: lines
+                .into_iter()
+                .map(|l| ReaderRow {
+                    person_id: l.read.person_id,
+                    name: l.name,
+                    department: l.department.unwrap_or_default(),
+                    status: rules::read_status(
+                        l.read.completed_at,
+                        l.read.exempt_reason.is_some(),
+                        l.read.due_at,
+                        now,
+                    ),
+                    read: l.read,
+                })
+                .collect(),
+            total,
+        })
     }
 
     /// Sends a reminder to every overdue reader of a version in the actor's
@@ -1825,15 +1876,6 @@ fn is_open(s: VersionState) -> bool {
 
 fn tier_rank(t: Tier) -> usize {
     Tier::ALL.iter().position(|x| *x == t).unwrap_or(usize::MAX)
-}
-
-fn status_rank(s: ReadStatus) -> u8 {
-    match s {
-        ReadStatus::Overdue => 0,
-        ReadStatus::Pending => 1,
-        ReadStatus::Exempted => 2,
-        ReadStatus::Done => 3,
-    }
 }
 
 /// The catalog code of a policy document by its title (`SNS 利用規程` → `SNS`).

@@ -357,6 +357,18 @@ pub enum ReadStatus {
 }
 
 impl ReadStatus {
+    /// In the order a follow-up list shows them: who needs a push first.
+    pub const ALL: [ReadStatus; 4] = [
+        ReadStatus::Overdue,
+        ReadStatus::Pending,
+        ReadStatus::Exempted,
+        ReadStatus::Done,
+    ];
+
+    pub fn parse(s: &str) -> Option<ReadStatus> {
+        ReadStatus::ALL.into_iter().find(|x| x.id() == s)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             ReadStatus::Done => "done",

@@ -4,9 +4,11 @@
 use async_trait::async_trait;
 use mamori_app::ports::{
     AuditDraft, Disclosure, DocVersion, Document, DocumentRepo, Notice, PaperCopy, ReadRecord,
-    StoreError,
+    ReaderFilter, ReaderLine, ReadingCount, StoreError,
 };
-use mamori_domain::documents::{Audience, Confidentiality, RecordKind, Tier, VersionState};
+use mamori_domain::documents::{
+    Audience, Confidentiality, ReadStatus, RecordKind, Tier, VersionState,
+};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -136,6 +138,16 @@ struct ReadRow {
     exempted_by: Option<Uuid>,
     exempted_at: Option<OffsetDateTime>,
     reminded_at: Option<OffsetDateTime>,
+}
+
+/// ` p.department_id IN (…)` for a non-empty list.
+fn in_departments(s: Stmt, departments: &[Uuid]) -> Stmt {
+    let marks = vec!["?"; departments.len()].join(", ");
+    let mut s = s.push(&format!(" p.department_id IN ({marks})"));
+    for d in departments {
+        s = s.bind(*d);
+    }
+    s
 }
 
 impl From<ReadRow> for ReadRecord {
@@ -518,6 +530,125 @@ impl DocumentRepo for SqlStore {
             )
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn reading_counts(
+        &self,
+        departments: Option<&[Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<ReadingCount>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct CountRow {
+            version_id: Uuid,
+            done: i64,
+            exempted: i64,
+            overdue: i64,
+            total: i64,
+        }
+        if departments.is_some_and(<[Uuid]>::is_empty) {
+            return Ok(vec![]);
+        }
+        let mut s = Stmt::new(
+            "SELECT r.version_id, \
+             SUM(CASE WHEN r.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS done, \
+             SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NOT NULL THEN 1 ELSE 0 END) AS exempted, \
+             SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ? THEN 1 ELSE 0 END) AS overdue, \
+             COUNT(*) AS total \
+             FROM document_reads r JOIN document_versions v ON v.id = r.version_id",
+        )
+        .bind(now);
+        if let Some(ds) = departments {
+            s = in_departments(s.push(" JOIN people p ON p.id = r.person_id AND"), ds);
+        }
+        s = s.push(" WHERE v.state = 'current' GROUP BY r.version_id");
+        let rows: Vec<CountRow> = self.db.fetch_all(&s).await?;
+        let n = |x: i64| u64::try_from(x).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|r| ReadingCount {
+                version_id: r.version_id,
+                done: n(r.done),
+                exempted: n(r.exempted),
+                overdue: n(r.overdue),
+                pending: n(r.total - r.done - r.exempted - r.overdue),
+            })
+            .collect())
+    }
+
+    async fn version_readers(
+        &self,
+        f: &ReaderFilter,
+    ) -> Result<(Vec<ReaderLine>, u64), StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct LineRow {
+            #[sqlx(flatten)]
+            read: ReadRow,
+            person_name: String,
+            department_name: Option<String>,
+        }
+        #[derive(sqlx::FromRow)]
+        struct CountRow {
+            n: i64,
+        }
+        if f.departments.as_deref().is_some_and(<[Uuid]>::is_empty) {
+            return Ok((vec![], 0));
+        }
+        let mut filter = Stmt::new(
+            " FROM document_reads r JOIN people p ON p.id = r.person_id \
+             LEFT JOIN departments d ON d.id = p.department_id WHERE r.version_id = ?",
+        )
+        .bind(f.version_id);
+        if let Some(ds) = f.departments.as_deref() {
+            filter = in_departments(filter.push(" AND"), ds);
+        }
+        filter = match f.status {
+            None => filter,
+            Some(ReadStatus::Done) => filter.push(" AND r.completed_at IS NOT NULL"),
+            Some(ReadStatus::Exempted) => {
+                filter.push(" AND r.completed_at IS NULL AND r.exempt_reason IS NOT NULL")
+            }
+            Some(ReadStatus::Overdue) => filter.push_bind(
+                " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ?",
+                f.now,
+            ),
+            Some(ReadStatus::Pending) => filter.push_bind(
+                " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at >= ?",
+                f.now,
+            ),
+        };
+        let (where_sql, where_args) = filter.into_parts();
+        let total: CountRow = self
+            .db
+            .fetch_one(
+                &Stmt::new(&format!("SELECT COUNT(*) AS n{where_sql}")).extend(where_args.clone()),
+            )
+            .await?;
+        let cols: Vec<String> = READ_COLS.split(", ").map(|c| format!("r.{c}")).collect();
+        let s = Stmt::new(&format!(
+            "SELECT {}, p.name AS person_name, d.name AS department_name",
+            cols.join(", ")
+        ))
+        .push(&where_sql)
+        .extend(where_args)
+        .push_bind(
+            " ORDER BY CASE WHEN r.completed_at IS NOT NULL THEN 3 \
+             WHEN r.exempt_reason IS NOT NULL THEN 2 WHEN r.due_at < ? THEN 0 ELSE 1 END, \
+             COALESCE(d.name, ''), p.name, p.id",
+            f.now,
+        )
+        .push_bind(" LIMIT ?", i64::from(f.limit.clamp(1, 500)))
+        .push_bind(" OFFSET ?", i64::from(f.offset));
+        let rows: Vec<LineRow> = self.db.fetch_all(&s).await?;
+        Ok((
+            rows.into_iter()
+                .map(|r| ReaderLine {
+                    read: r.read.into(),
+                    name: r.person_name,
+                    department: r.department_name,
+                })
+                .collect(),
+            u64::try_from(total.n).unwrap_or(0),
+        ))
     }
 
     async fn reads_of_person(&self, person_id: Uuid) -> Result<Vec<ReadRecord>, StoreError> {

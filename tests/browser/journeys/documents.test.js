@@ -158,7 +158,12 @@ test('document journey: import, revise, committee approval, notice, check, follo
     // --- 5. The department's security officer sees the completion ------------
     const { page: officer } = await signedInPage('officer', OFFICER);
     await officer.goto(`${server.url}/documents/reading`);
-    const section = officer.locator('section.reading', { hasText: DOCUMENT }).first();
+    const summary = officer.locator('tr.reading', { hasText: DOCUMENT }).first();
+    await summary.waitFor();
+    assert.equal(await text(summary.locator('td.read-done')), '1', await text(summary));
+    await summary.locator('a').first().click();
+    assert.equal(await text(officer.locator('h1 a')), DOCUMENT);
+    const section = officer.locator('section.reading');
     await section.waitFor();
     const row = section.locator('tr', { hasText: READER_NAME });
     assert.equal(await row.getAttribute('class'), 'read-done', await text(row));

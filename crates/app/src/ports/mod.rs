@@ -1059,6 +1059,38 @@ pub struct DocVersion {
     pub created_at: OffsetDateTime,
 }
 
+/// How many of a version's readers stand where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadingCount {
+    pub version_id: Uuid,
+    pub done: u64,
+    pub pending: u64,
+    pub overdue: u64,
+    pub exempted: u64,
+}
+
+/// Which readers of a version to list.
+#[derive(Debug, Clone)]
+pub struct ReaderFilter {
+    pub version_id: Uuid,
+    /// Only readers of these departments (a 情報セキュリティ担当者's own).
+    pub departments: Option<Vec<Uuid>>,
+    pub status: Option<mamori_domain::documents::ReadStatus>,
+    /// The time the statuses are taken at.
+    pub now: OffsetDateTime,
+    pub offset: u32,
+    /// 1–500.
+    pub limit: u32,
+}
+
+/// A reader of a version with the name and department to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderLine {
+    pub read: ReadRecord,
+    pub name: String,
+    pub department: Option<String>,
+}
+
 /// One reader's notice and check of one version (理解度確認, RT5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReadRecord {
@@ -1190,6 +1222,18 @@ pub trait DocumentRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
+    /// Per current version, where its readers (of these departments, when
+    /// given) stand at `now`: counted by the database.
+    async fn reading_counts(
+        &self,
+        departments: Option<&[Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<ReadingCount>, StoreError>;
+    /// A page of a version's readers, those needing a push first (overdue,
+    /// pending, exempted, done), then by department and name; and how many
+    /// match in all.
+    async fn version_readers(&self, f: &ReaderFilter)
+    -> Result<(Vec<ReaderLine>, u64), StoreError>;
     async fn reads_of_person(&self, person_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
     /// Saves a reader's record with its notices.
     async fn save_read(

@@ -2,16 +2,16 @@
 //! text, the comprehension check, the follow-up status, and the import of
 //! existing policy text (with a dry run that writes nothing).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_app::AppError;
 use mamori_app::documents::{
-    DocumentInput, DocumentView, ImportOutcome, LibraryEntry, VersionTracking,
+    DocumentInput, DocumentView, ImportOutcome, LibraryEntry, ReaderPage, VersionTracking,
 };
 use mamori_app::ports::{DocVersion, Document};
-use mamori_domain::documents::Score;
+use mamori_domain::documents::{ReadStatus, Score};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/document-versions/{id}/submission", post(submit_draft))
         .route("/document-versions/{id}/reminders", post(remind_overdue))
         .route("/document-versions/{id}/exemptions", post(exempt_reader))
+        .route("/document-versions/{id}/readers", get(version_readers))
         .route("/documents/{id}/disposal", post(request_disposal))
 }
 
@@ -266,6 +267,9 @@ pub struct ReadingStatus {
     pub items: Vec<VersionTracking>,
 }
 
+/// Per published version, how many readers in the caller's departments are
+/// done, pending, overdue or exempted; the readers themselves are at
+/// `/api/v1/document-versions/{id}/readers`.
 #[utoipa::path(get, path = "/api/v1/documents/reading", tag = "documents", security(("bearer" = [])),
     responses((status = 200, body = ReadingStatus), (status = 403, body = crate::error::Problem)))]
 pub async fn reading_status(
@@ -275,6 +279,47 @@ pub async fn reading_status(
     Ok(Json(ReadingStatus {
         items: s.app.reading_status(&c.actor, None).await.api(&c)?,
     }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReadersQuery {
+    /// overdue | pending | exempted | done
+    pub status: Option<String>,
+    /// How many to skip (default 0).
+    pub offset: Option<u32>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// A page of a version's readers in the caller's departments (all for the
+/// 事務局): overdue first, then pending, exempted, done; by department and name.
+#[utoipa::path(get, path = "/api/v1/document-versions/{id}/readers", tag = "documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ReadersQuery),
+    responses((status = 200, body = ReaderPage), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn version_readers(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ReadersQuery>,
+) -> Result<Json<ReaderPage>, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(x) => {
+            Some(ReadStatus::parse(x).ok_or_else(|| c.err(AppError::field("status", "unknown")))?)
+        }
+    };
+    Ok(Json(
+        s.app
+            .version_readers(
+                &c.actor,
+                id,
+                status,
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(100).clamp(1, 500),
+            )
+            .await
+            .api(&c)?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

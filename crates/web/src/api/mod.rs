@@ -171,7 +171,7 @@ impl utoipa::Modify for BearerAuth {
         committee::publish_minutes,
         compliance::list_obligations, compliance::get_obligation, compliance::assess, compliance::soa, compliance::by_department,
         documents::list_documents, documents::create_document, documents::get_document, documents::get_version,
-        documents::take_check, documents::reading_status, documents::import_policy,
+        documents::take_check, documents::reading_status, documents::version_readers, documents::import_policy,
         documents::start_revision, documents::save_draft, documents::set_quiz, documents::submit_draft,
         documents::remind_overdue, documents::exempt_reader, documents::request_disposal,
         incidents::list_incidents, incidents::report_incident, incidents::get_incident, incidents::triage_incident,

@@ -9,7 +9,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mamori_app::AppError;
 use mamori_app::documents::{
-    DisclosureInput, DocumentInput, DocumentView, LibraryEntry, VersionTracking,
+    DisclosureInput, DocumentInput, DocumentView, LibraryEntry, ReaderPage, ReaderRow,
+    VersionTracking,
 };
 use mamori_app::ports::{DocVersion, Document};
 use mamori_domain::Role;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/new", get(new_form))
         .route("/documents/import", get(import_form).post(import))
         .route("/documents/reading", get(reading))
+        .route("/documents/reading/{id}", get(readers))
         .route("/documents/compare", get(compare))
         .route("/documents/{id}", get(detail))
         .route("/documents/{id}/edit", get(edit_form).post(update))
@@ -722,66 +724,18 @@ async fn compare(
     }))
 }
 
-pub struct TrackRow {
-    pub t: VersionTracking,
-    pub readers: Vec<(String, String, String, String, String, Uuid)>,
-}
-
 #[derive(Template)]
 #[template(path = "documents/reading_page.html")]
 struct ReadingPage {
     ui: Ui,
-    rows: Vec<TrackRow>,
+    rows: Vec<VersionTracking>,
     message: String,
-    errors: FormErrors,
 }
 
 #[derive(Deserialize)]
 struct ReadingQuery {
     #[serde(default)]
     reminded: Option<usize>,
-}
-
-async fn reading_view(
-    state: &AppState,
-    s: &Signed,
-    message: String,
-    errors: FormErrors,
-) -> Result<ReadingPage, UiError> {
-    let rows = state
-        .app
-        .reading_status(&s.s.actor, None)
-        .await
-        .ui(s.tr)?
-        .into_iter()
-        .map(|t| TrackRow {
-            readers: t
-                .readers
-                .iter()
-                .map(|r| {
-                    (
-                        r.name.clone(),
-                        r.department.clone(),
-                        r.status.id().to_string(),
-                        status_name(s, r.status),
-                        r.read
-                            .completed_at
-                            .as_ref()
-                            .map(local_time)
-                            .unwrap_or_else(|| local_time(&r.read.due_at)),
-                        r.person_id,
-                    )
-                })
-                .collect(),
-            t,
-        })
-        .collect();
-    Ok(ReadingPage {
-        ui: Ui::for_signed(s, state),
-        rows,
-        message,
-        errors,
-    })
 }
 
 async fn reading(
@@ -793,8 +747,113 @@ async fn reading(
         .reminded
         .map(|n| s.tr.t1("reading-reminded", "n", n))
         .unwrap_or_default();
+    let rows = state.app.reading_status(&s.s.actor, None).await.ui(s.tr)?;
+    Ok(page(&ReadingPage {
+        ui: Ui::for_signed(&s, &state),
+        rows,
+        message,
+    }))
+}
+
+/// Readers shown on one page of a version's follow-up.
+const READERS_PER_PAGE: u32 = 100;
+
+pub struct ReaderLine {
+    pub r: ReaderRow,
+    pub status_id: &'static str,
+    pub status: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "documents/readers_page.html")]
+struct ReadersPage {
+    ui: Ui,
+    p: ReaderPage,
+    rows: Vec<ReaderLine>,
+    /// The status shown ("" for all) and the choices.
+    status: String,
+    statuses: Vec<(String, String)>,
+    page_no: u32,
+    pages: u32,
+    errors: FormErrors,
+}
+
+impl ReadersPage {
+    fn page_link(&self, n: u32) -> String {
+        let mut s = format!("/documents/reading/{}?page={n}", self.p.version.version_id);
+        if !self.status.is_empty() {
+            s.push_str(&format!("&status={}", self.status));
+        }
+        s
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ReadersQuery {
+    status: Option<String>,
+    page: Option<u32>,
+}
+
+async fn readers_view(
+    state: &AppState,
+    s: &Signed,
+    version_id: Uuid,
+    q: ReadersQuery,
+    errors: FormErrors,
+) -> Result<ReadersPage, UiError> {
+    let status = q.status.as_deref().and_then(ReadStatus::parse);
+    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let p = state
+        .app
+        .version_readers(
+            &s.s.actor,
+            version_id,
+            status,
+            (page_no - 1) * READERS_PER_PAGE,
+            READERS_PER_PAGE,
+        )
+        .await
+        .ui(s.tr)?;
+    let rows = p
+        .items
+        .iter()
+        .map(|r| ReaderLine {
+            status_id: r.status.id(),
+            status: status_name(s, r.status),
+            when: r
+                .read
+                .completed_at
+                .as_ref()
+                .map(local_time)
+                .unwrap_or_else(|| local_time(&r.read.due_at)),
+            r: r.clone(),
+        })
+        .collect();
+    let pages = u32::try_from(p.total.div_ceil(u64::from(READERS_PER_PAGE))).unwrap_or(u32::MAX);
+    Ok(ReadersPage {
+        ui: Ui::for_signed(s, state),
+        rows,
+        status: status.map(|x| x.id().to_string()).unwrap_or_default(),
+        statuses: ReadStatus::ALL
+            .iter()
+            .map(|x| (x.id().to_string(), status_name(s, *x)))
+            .collect(),
+        page_no,
+        pages,
+        p,
+        errors,
+    })
+}
+
+async fn readers(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ReadersQuery>,
+) -> Result<Response, UiError> {
     Ok(page(
-        &reading_view(&state, &s, message, FormErrors::default()).await?,
+        &readers_view(&state, &s, id, q, FormErrors::default()).await?,
     ))
 }
 
@@ -836,8 +895,8 @@ async fn exempt(
     settle(
         r,
         s.tr,
-        |_| "/documents/reading".to_string(),
-        |errors| reading_view(&state, &s, String::new(), errors),
+        |_| format!("/documents/reading/{id}"),
+        |errors| readers_view(&state, &s, id, ReadersQuery::default(), errors),
     )
     .await
 }

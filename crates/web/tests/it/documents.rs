@@ -249,7 +249,17 @@ async fn a_committee_approved_revision_reaches_its_readers(t: &TestDb) {
     // The 事務局 sees the completion for every department.
     let reading = sec.get("/documents/reading").await;
     assert!(reading.text.contains("SNS 利用規程"));
-    assert!(reading.text.contains("青木"), "{}", reading.text);
+    let readers = sec.get(&format!("/documents/reading/{version_id}")).await;
+    assert!(readers.text.contains("青木"), "{}", readers.text);
+    // One status at a time: only done readers, of whom 青木 is one.
+    let done = sec
+        .get(&format!("/documents/reading/{version_id}?status=done"))
+        .await;
+    assert!(!done.select_text("#readers tr.read-done").is_empty());
+    assert_eq!(
+        done.select_text("#readers tbody tr").len(),
+        done.select_text("#readers tr.read-done").len()
+    );
     // Everything went into the audit trail.
     let events = app
         .app
@@ -555,7 +565,14 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
         .unwrap()
         .remove(0);
     let mut officer = app.signed_in(SECURITY_OFFICER).await;
-    let page = officer.get("/documents/reading").await;
+    let summary = officer.get("/documents/reading").await;
+    assert_eq!(summary.status, StatusCode::OK);
+    assert!(
+        summary
+            .text
+            .contains(&format!("/documents/reading/{}", v.id))
+    );
+    let page = officer.get(&format!("/documents/reading/{}", v.id)).await;
     assert_eq!(page.status, StatusCode::OK);
     // The officer sees their own department only.
     assert!(page.text.contains("清水"), "{}", page.text);
@@ -591,7 +608,7 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
     assert!(!evidence.contains("期限超過 0"), "{evidence}");
     // (the session has long expired: sign in again)
     let mut officer = app.signed_in(SECURITY_OFFICER).await;
-    let page = officer.get("/documents/reading").await;
+    let page = officer.get(&format!("/documents/reading/{}", v.id)).await;
     assert!(
         !page.select_text("tr.read-overdue").is_empty(),
         "{}",

@@ -132,6 +132,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/documents/import", ""),
     ("POST", "/documents/import", "text=&effective_on="),
     ("GET", "/documents/reading", ""),
+    ("GET", "/documents/reading/{procedure_version}", ""),
     ("GET", "/documents/{policy}", ""),
     ("GET", "/documents/{procedure}", ""),
     ("GET", "/documents/{procedure}/edit", ""),
@@ -266,6 +267,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/documents/{procedure}", ""),
     ("GET", "/api/v1/document-versions/{procedure_version}", ""),
     ("GET", "/api/v1/documents/reading", ""),
+    (
+        "GET",
+        "/api/v1/document-versions/{procedure_version}/readers",
+        "",
+    ),
     (
         "POST",
         "/api/v1/documents/import",
