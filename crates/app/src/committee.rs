@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use mamori_domain::Role;
 use mamori_domain::org::{Person, required_text};
-use mamori_domain::workflow::{self, Approver, CommitteeDecision, DecisionContext, RequestState};
+use mamori_domain::workflow::{self, Approver, CommitteeDecision, DecisionContext};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -124,10 +124,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut out = Vec::new();
-        for r in self.store.live_requests().await? {
-            if r.state != RequestState::InReview {
-                continue;
-            }
+        for r in self.store.requests_in_review().await? {
             let Ok(flow) = crate::workflow::flow_of(&r) else {
                 continue;
             };

@@ -994,10 +994,7 @@ impl App {
         let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
         let mut tasks = Vec::new();
-        for r in self.store.live_requests().await? {
-            if r.state != RequestState::InReview {
-                continue;
-            }
+        for r in self.store.requests_in_review().await? {
             let flow = flow_of(&r)?;
             let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
                 continue;

@@ -243,34 +243,7 @@ impl AuditRepo for SqlStore {
     }
 
     async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut s = Stmt::new(&format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1"));
-        if let Some(a) = &f.action {
-            s = s
-                .push_bind(" AND action LIKE ?", format!("{}%", escape_like(a)))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(t) = &f.entity_type {
-            s = s.push_bind(" AND entity_type = ?", t.as_str());
-        }
-        if let Some(id) = &f.entity_id {
-            s = s.push_bind(" AND entity_id = ?", id.as_str());
-        }
-        if let Some(a) = f.actor_id {
-            s = s.push_bind(" AND actor_id = ?", a);
-        }
-        if let Some(t) = f.from {
-            s = s.push_bind(" AND occurred_at >= ?", t);
-        }
-        if let Some(t) = f.until {
-            s = s.push_bind(" AND occurred_at < ?", t);
-        }
-        if let Some(b) = f.before_seq {
-            s = s.push_bind(" AND seq < ?", b);
-        }
-        s = s.push_bind(
-            " ORDER BY seq DESC LIMIT ?",
-            i64::from(f.limit.clamp(1, 1000)),
-        );
+        let s = event_list(f);
         let rows: Vec<EventRow> = self.db.fetch_all(&s).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -298,6 +271,39 @@ impl AuditRepo for SqlStore {
 }
 
 /// Escapes LIKE wildcards in user text.
+/// A page of the audit trail, newest first.
+pub(crate) fn event_list(f: &AuditFilter) -> Stmt {
+    let mut s = Stmt::new(&format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1"));
+    if let Some(a) = &f.action {
+        s = s
+            .push_bind(" AND action LIKE ?", format!("{}%", escape_like(a)))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(t) = &f.entity_type {
+        s = s.push_bind(" AND entity_type = ?", t.as_str());
+    }
+    if let Some(id) = &f.entity_id {
+        s = s.push_bind(" AND entity_id = ?", id.as_str());
+    }
+    if let Some(a) = f.actor_id {
+        s = s.push_bind(" AND actor_id = ?", a);
+    }
+    if let Some(t) = f.from {
+        s = s.push_bind(" AND occurred_at >= ?", t);
+    }
+    if let Some(t) = f.until {
+        s = s.push_bind(" AND occurred_at < ?", t);
+    }
+    if let Some(b) = f.before_seq {
+        s = s.push_bind(" AND seq < ?", b);
+    }
+    s = s.push_bind(
+        " ORDER BY seq DESC LIMIT ?",
+        i64::from(f.limit.clamp(1, 1000)),
+    );
+    s
+}
+
 pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -72,7 +72,16 @@ pub async fn connect(url: &str) -> Result<Db, StoreError> {
 /// Applies the engine's migrations.
 pub async fn migrate(db: &Db) -> Result<(), StoreError> {
     match db {
-        Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await.map_err(other),
+        Db::Sqlite { write, .. } => {
+            SQLITE_MIGRATIONS.run(write).await.map_err(other)?;
+            // Statistics for the planner where they are missing or stale
+            // (sampled, so it stays quick on a large database).
+            let mut tx = db.begin().await?;
+            tx.execute(&Stmt::new("PRAGMA analysis_limit = 400"))
+                .await?;
+            tx.execute(&Stmt::new("PRAGMA optimize = 0x10002")).await?;
+            tx.commit().await
+        }
         Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await.map_err(other),
     }
 }
@@ -140,6 +149,15 @@ impl Tx {
             Tx::Sqlite(t) => t.commit().await.map_err(map_err),
             Tx::Postgres(t) => t.commit().await.map_err(map_err),
         }
+    }
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await.map_err(map_err),
+            Tx::Postgres(t) => t.rollback().await.map_err(map_err),
+        }
+    }
+    pub async fn fetch_all<T: Row>(&mut self, s: &Stmt) -> Result<Vec<T>, StoreError> {
+        self.exec().fetch_all(s).await.map_err(map_err)
     }
 }
 

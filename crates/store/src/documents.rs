@@ -140,6 +140,70 @@ struct ReadRow {
     reminded_at: Option<OffsetDateTime>,
 }
 
+/// Per current version, its readers (of these departments, when given) by
+/// where they stand at `now`.
+pub(crate) fn reading_count_list(departments: Option<&[Uuid]>, now: OffsetDateTime) -> Stmt {
+    let mut s = Stmt::new(
+        "SELECT r.version_id, \
+         SUM(CASE WHEN r.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS done, \
+         SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NOT NULL THEN 1 ELSE 0 END) AS exempted, \
+         SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ? THEN 1 ELSE 0 END) AS overdue, \
+         COUNT(*) AS total \
+         FROM document_reads r JOIN document_versions v ON v.id = r.version_id",
+    )
+    .bind(now);
+    if let Some(ds) = departments {
+        s = in_departments(s.push(" JOIN people p ON p.id = r.person_id AND"), ds);
+    }
+    s = s.push(" WHERE v.state = 'current' GROUP BY r.version_id");
+    s
+}
+
+/// A page of a version's readers, overdue first, and the count of all that match.
+pub(crate) fn reader_list(f: &ReaderFilter) -> (Stmt, Stmt) {
+    let mut filter = Stmt::new(
+        " FROM document_reads r JOIN people p ON p.id = r.person_id \
+         LEFT JOIN departments d ON d.id = p.department_id WHERE r.version_id = ?",
+    )
+    .bind(f.version_id);
+    if let Some(ds) = f.departments.as_deref() {
+        filter = in_departments(filter.push(" AND"), ds);
+    }
+    filter = match f.status {
+        None => filter,
+        Some(ReadStatus::Done) => filter.push(" AND r.completed_at IS NOT NULL"),
+        Some(ReadStatus::Exempted) => {
+            filter.push(" AND r.completed_at IS NULL AND r.exempt_reason IS NOT NULL")
+        }
+        Some(ReadStatus::Overdue) => filter.push_bind(
+            " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ?",
+            f.now,
+        ),
+        Some(ReadStatus::Pending) => filter.push_bind(
+            " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at >= ?",
+            f.now,
+        ),
+    };
+    let (where_sql, where_args) = filter.into_parts();
+    let count = Stmt::new(&format!("SELECT COUNT(*) AS n{where_sql}")).extend(where_args.clone());
+    let cols: Vec<String> = READ_COLS.split(", ").map(|c| format!("r.{c}")).collect();
+    let s = Stmt::new(&format!(
+        "SELECT {}, p.name AS person_name, d.name AS department_name",
+        cols.join(", ")
+    ))
+    .push(&where_sql)
+    .extend(where_args)
+    .push_bind(
+        " ORDER BY CASE WHEN r.completed_at IS NOT NULL THEN 3 \
+         WHEN r.exempt_reason IS NOT NULL THEN 2 WHEN r.due_at < ? THEN 0 ELSE 1 END, \
+         COALESCE(d.name, ''), p.name, p.id",
+        f.now,
+    )
+    .push_bind(" LIMIT ?", i64::from(f.limit.clamp(1, 500)))
+    .push_bind(" OFFSET ?", i64::from(f.offset));
+    (s, count)
+}
+
 /// ` p.department_id IN (…)` for a non-empty list.
 fn in_departments(s: Stmt, departments: &[Uuid]) -> Stmt {
     let marks = vec!["?"; departments.len()].join(", ");
@@ -548,19 +612,7 @@ impl DocumentRepo for SqlStore {
         if departments.is_some_and(<[Uuid]>::is_empty) {
             return Ok(vec![]);
         }
-        let mut s = Stmt::new(
-            "SELECT r.version_id, \
-             SUM(CASE WHEN r.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS done, \
-             SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NOT NULL THEN 1 ELSE 0 END) AS exempted, \
-             SUM(CASE WHEN r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ? THEN 1 ELSE 0 END) AS overdue, \
-             COUNT(*) AS total \
-             FROM document_reads r JOIN document_versions v ON v.id = r.version_id",
-        )
-        .bind(now);
-        if let Some(ds) = departments {
-            s = in_departments(s.push(" JOIN people p ON p.id = r.person_id AND"), ds);
-        }
-        s = s.push(" WHERE v.state = 'current' GROUP BY r.version_id");
+        let s = reading_count_list(departments, now);
         let rows: Vec<CountRow> = self.db.fetch_all(&s).await?;
         let n = |x: i64| u64::try_from(x).unwrap_or(0);
         Ok(rows
@@ -593,52 +645,9 @@ impl DocumentRepo for SqlStore {
         if f.departments.as_deref().is_some_and(<[Uuid]>::is_empty) {
             return Ok((vec![], 0));
         }
-        let mut filter = Stmt::new(
-            " FROM document_reads r JOIN people p ON p.id = r.person_id \
-             LEFT JOIN departments d ON d.id = p.department_id WHERE r.version_id = ?",
-        )
-        .bind(f.version_id);
-        if let Some(ds) = f.departments.as_deref() {
-            filter = in_departments(filter.push(" AND"), ds);
-        }
-        filter = match f.status {
-            None => filter,
-            Some(ReadStatus::Done) => filter.push(" AND r.completed_at IS NOT NULL"),
-            Some(ReadStatus::Exempted) => {
-                filter.push(" AND r.completed_at IS NULL AND r.exempt_reason IS NOT NULL")
-            }
-            Some(ReadStatus::Overdue) => filter.push_bind(
-                " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ?",
-                f.now,
-            ),
-            Some(ReadStatus::Pending) => filter.push_bind(
-                " AND r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at >= ?",
-                f.now,
-            ),
-        };
-        let (where_sql, where_args) = filter.into_parts();
-        let total: CountRow = self
-            .db
-            .fetch_one(
-                &Stmt::new(&format!("SELECT COUNT(*) AS n{where_sql}")).extend(where_args.clone()),
-            )
-            .await?;
-        let cols: Vec<String> = READ_COLS.split(", ").map(|c| format!("r.{c}")).collect();
-        let s = Stmt::new(&format!(
-            "SELECT {}, p.name AS person_name, d.name AS department_name",
-            cols.join(", ")
-        ))
-        .push(&where_sql)
-        .extend(where_args)
-        .push_bind(
-            " ORDER BY CASE WHEN r.completed_at IS NOT NULL THEN 3 \
-             WHEN r.exempt_reason IS NOT NULL THEN 2 WHEN r.due_at < ? THEN 0 ELSE 1 END, \
-             COALESCE(d.name, ''), p.name, p.id",
-            f.now,
-        )
-        .push_bind(" LIMIT ?", i64::from(f.limit.clamp(1, 500)))
-        .push_bind(" OFFSET ?", i64::from(f.offset));
-        let rows: Vec<LineRow> = self.db.fetch_all(&s).await?;
+        let (list, count) = reader_list(f);
+        let total: CountRow = self.db.fetch_one(&count).await?;
+        let rows: Vec<LineRow> = self.db.fetch_all(&list).await?;
         Ok((
             rows.into_iter()
                 .map(|r| ReaderLine {

@@ -20,6 +20,41 @@ fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Other(format!("unreadable {what}: {v}"))
 }
 
+/// A page of incidents, newest report first (one more than asked, to tell
+/// whether there is a next page).
+pub(crate) fn incident_list(f: &IncidentFilter) -> Stmt {
+    let limit = f.limit.clamp(1, 500);
+    let mut s = Stmt::new(&format!("SELECT {INC_COLS} FROM incidents WHERE 1 = 1"));
+    if let Some(p) = f.involving {
+        s = s
+            .push_bind(" AND (reporter_id = ?", p)
+            .push_bind(" OR lead_id = ?)", p);
+    }
+    if let Some(st) = f.state {
+        s = s.push_bind(" AND state = ?", st.id());
+    }
+    if let Some(k) = f.kind {
+        s = s.push_bind(" AND kind = ?", k.id());
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pat = format!("%{}%", escape_like(&text.to_lowercase()));
+        s = s
+            .push_bind(" AND (LOWER(ref_no) LIKE ? ESCAPE '\\'", pat.as_str())
+            .push_bind(" OR LOWER(title) LIKE ? ESCAPE '\\')", pat.as_str());
+    }
+    if let Some((at, id)) = f.after.as_deref().and_then(parse_cursor) {
+        s = s
+            .push_bind(" AND (reported_at < ?", at)
+            .push_bind(" OR (reported_at = ?", at)
+            .push_bind(" AND id < ?))", id);
+    }
+    s = s.push_bind(
+        " ORDER BY reported_at DESC, id DESC LIMIT ?",
+        i64::from(limit) + 1,
+    );
+    s
+}
+
 /// A page's cursor: the last incident's report time and id.
 fn cursor_of(i: &Incident) -> String {
     hex::encode(format!(
@@ -479,34 +514,7 @@ impl IncidentRepo for SqlStore {
 
     async fn incidents(&self, f: &IncidentFilter) -> Result<Page<Incident>, StoreError> {
         let limit = f.limit.clamp(1, 500);
-        let mut s = Stmt::new(&format!("SELECT {INC_COLS} FROM incidents WHERE 1 = 1"));
-        if let Some(p) = f.involving {
-            s = s
-                .push_bind(" AND (reporter_id = ?", p)
-                .push_bind(" OR lead_id = ?)", p);
-        }
-        if let Some(st) = f.state {
-            s = s.push_bind(" AND state = ?", st.id());
-        }
-        if let Some(k) = f.kind {
-            s = s.push_bind(" AND kind = ?", k.id());
-        }
-        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pat = format!("%{}%", escape_like(&text.to_lowercase()));
-            s = s
-                .push_bind(" AND (LOWER(ref_no) LIKE ? ESCAPE '\\'", pat.as_str())
-                .push_bind(" OR LOWER(title) LIKE ? ESCAPE '\\')", pat.as_str());
-        }
-        if let Some((at, id)) = f.after.as_deref().and_then(parse_cursor) {
-            s = s
-                .push_bind(" AND (reported_at < ?", at)
-                .push_bind(" OR (reported_at = ?", at)
-                .push_bind(" AND id < ?))", id);
-        }
-        s = s.push_bind(
-            " ORDER BY reported_at DESC, id DESC LIMIT ?",
-            i64::from(limit) + 1,
-        );
+        let s = incident_list(f);
         let rows: Vec<IncRow> = self.db.fetch_all(&s).await?;
         let mut items = rows
             .into_iter()

@@ -23,6 +23,7 @@ mod documents;
 mod duties;
 mod incidents;
 mod org;
+pub mod plans;
 mod risk;
 mod risk_reviews;
 mod settings;

@@ -128,6 +128,38 @@ fn people<I: IntoIterator<Item = PersonRow>>(rows: I) -> Result<Vec<Person>, Sto
     rows.into_iter().map(Person::try_from).collect()
 }
 
+/// A page of people in ふりがな order (one more than asked, to tell whether
+/// there is a next page).
+pub(crate) fn person_list(f: &PersonFilter) -> Stmt {
+    let limit = f.limit.clamp(1, 500);
+    let mut s = Stmt::new(&format!("SELECT {PERSON_COLS} FROM people WHERE 1 = 1"));
+    if let Some(d) = f.department_id {
+        s = s.push_bind(" AND department_id = ?", d);
+    }
+    if let Some(t) = f.employment_type {
+        s = s.push_bind(" AND employment_type = ?", t.id());
+    }
+    if let Some(day) = f.active_on {
+        s = s.push_bind(" AND (left_on IS NULL OR left_on > ?)", day);
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pat = format!("%{}%", escape_like(&text.to_lowercase()));
+        s = s
+            .push_bind(" AND (LOWER(name) LIKE ? ESCAPE '\\'", pat.as_str())
+            .push_bind(" OR LOWER(name_kana) LIKE ? ESCAPE '\\'", pat.as_str())
+            .push_bind(" OR LOWER(email) LIKE ? ESCAPE '\\'", pat.as_str())
+            .push_bind(" OR LOWER(employee_no) LIKE ? ESCAPE '\\')", pat.as_str());
+    }
+    if let Some((kana, id)) = f.after.as_deref().and_then(parse_cursor) {
+        s = s
+            .push_bind(" AND (name_kana > ?", kana.as_str())
+            .push_bind(" OR (name_kana = ?", kana.as_str())
+            .push_bind(" AND id > ?))", id);
+    }
+    s = s.push_bind(" ORDER BY name_kana, id LIMIT ?", i64::from(limit) + 1);
+    s
+}
+
 fn cursor_of(p: &Person) -> String {
     hex::encode(format!("{}\n{}", p.name_kana, p.id))
 }
@@ -312,31 +344,7 @@ impl OrgRepo for SqlStore {
 
     async fn people(&self, f: &PersonFilter) -> Result<Page<Person>, StoreError> {
         let limit = f.limit.clamp(1, 500);
-        let mut s = Stmt::new(&format!("SELECT {PERSON_COLS} FROM people WHERE 1 = 1"));
-        if let Some(d) = f.department_id {
-            s = s.push_bind(" AND department_id = ?", d);
-        }
-        if let Some(t) = f.employment_type {
-            s = s.push_bind(" AND employment_type = ?", t.id());
-        }
-        if let Some(day) = f.active_on {
-            s = s.push_bind(" AND (left_on IS NULL OR left_on > ?)", day);
-        }
-        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pat = format!("%{}%", escape_like(&text.to_lowercase()));
-            s = s
-                .push_bind(" AND (LOWER(name) LIKE ? ESCAPE '\\'", pat.as_str())
-                .push_bind(" OR LOWER(name_kana) LIKE ? ESCAPE '\\'", pat.as_str())
-                .push_bind(" OR LOWER(email) LIKE ? ESCAPE '\\'", pat.as_str())
-                .push_bind(" OR LOWER(employee_no) LIKE ? ESCAPE '\\')", pat.as_str());
-        }
-        if let Some((kana, id)) = f.after.as_deref().and_then(parse_cursor) {
-            s = s
-                .push_bind(" AND (name_kana > ?", kana.as_str())
-                .push_bind(" OR (name_kana = ?", kana.as_str())
-                .push_bind(" AND id > ?))", id);
-        }
-        s = s.push_bind(" ORDER BY name_kana, id LIMIT ?", i64::from(limit) + 1);
+        let s = person_list(f);
         let mut items = people(self.db.fetch_all::<PersonRow>(&s).await?)?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);

@@ -424,6 +424,61 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
     scoped(s, &f.scope, "assets")
 }
 
+/// A page of the asset register and the count of all that match.
+pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
+    let order = match f.sort {
+        AssetSort::RefNo => " ORDER BY assets.ref_no",
+        AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
+        AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
+        AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
+    };
+    let list = append(
+        Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
+        asset_where(f, kind),
+    )
+    .push(order)
+    .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
+    .push_bind(" OFFSET ?", i64::from(f.offset));
+    let count = append(
+        Stmt::new("SELECT COUNT(*) AS n FROM assets"),
+        asset_where(f, kind),
+    );
+    (list, count)
+}
+
+/// A page of the risk register and the count of all that match.
+pub(crate) fn risk_list(f: &RiskFilter, kind: DbKind) -> (Stmt, Stmt) {
+    let order = match f.sort {
+        RiskSort::RefNo => " ORDER BY r.ref_no",
+        RiskSort::Score => " ORDER BY r.score DESC, r.ref_no",
+        RiskSort::Residual => " ORDER BY COALESCE(r.residual_score, r.score) DESC, r.ref_no",
+        RiskSort::Updated => " ORDER BY r.updated_at DESC, r.ref_no",
+    };
+    let from = " FROM risks r JOIN assets a ON a.id = r.asset_id LEFT JOIN threats t ON t.id = r.threat_id";
+    let list = append(
+        Stmt::new(&format!(
+            "SELECT r.id, r.ref_no, r.asset_id, a.ref_no AS asset_ref, a.name AS asset_name, t.name AS threat, \
+             r.status, r.likelihood, r.impact, r.score, r.residual_score, r.needs_review, r.owner_id{from}"
+        )),
+        risk_where(f, kind),
+    )
+    .push(order)
+    .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
+    .push_bind(" OFFSET ?", i64::from(f.offset));
+    // The joins only when a filter needs them.
+    let count = append(
+        Stmt::new(&if f.text.is_some() {
+            format!("SELECT COUNT(*) AS n{from}")
+        } else if f.scope.is_some() {
+            "SELECT COUNT(*) AS n FROM risks r JOIN assets a ON a.id = r.asset_id".to_string()
+        } else {
+            "SELECT COUNT(*) AS n FROM risks r".to_string()
+        }),
+        risk_where(f, kind),
+    );
+    (list, count)
+}
+
 fn append(mut a: Stmt, b: Stmt) -> Stmt {
     // Both are ours: fixed SQL with their own arguments, in order.
     let (sql, args) = b.into_parts();
@@ -714,27 +769,9 @@ impl RiskRepo for SqlStore {
     }
 
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError> {
-        let order = match f.sort {
-            AssetSort::RefNo => " ORDER BY assets.ref_no",
-            AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
-            AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
-            AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
-        };
-        let list = append(
-            Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
-            asset_where(f, self.db.kind()),
-        )
-        .push(order)
-        .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
-        .push_bind(" OFFSET ?", i64::from(f.offset));
+        let (list, count) = asset_list(f, self.db.kind());
         let rows: Vec<AssetRow> = self.db.fetch_all(&list).await?;
-        let count: CountRow = self
-            .db
-            .fetch_one(&append(
-                Stmt::new("SELECT COUNT(*) AS n FROM assets"),
-                asset_where(f, self.db.kind()),
-            ))
-            .await?;
+        let count: CountRow = self.db.fetch_one(&count).await?;
         let items = rows
             .into_iter()
             .map(Asset::try_from)
@@ -1017,39 +1054,9 @@ impl RiskRepo for SqlStore {
     }
 
     async fn risks(&self, f: &RiskFilter) -> Result<(Vec<RiskRow>, u64), StoreError> {
-        let order = match f.sort {
-            RiskSort::RefNo => " ORDER BY r.ref_no",
-            RiskSort::Score => " ORDER BY r.score DESC, r.ref_no",
-            RiskSort::Residual => " ORDER BY COALESCE(r.residual_score, r.score) DESC, r.ref_no",
-            RiskSort::Updated => " ORDER BY r.updated_at DESC, r.ref_no",
-        };
-        let from = " FROM risks r JOIN assets a ON a.id = r.asset_id LEFT JOIN threats t ON t.id = r.threat_id";
-        let list = append(
-            Stmt::new(&format!(
-                "SELECT r.id, r.ref_no, r.asset_id, a.ref_no AS asset_ref, a.name AS asset_name, t.name AS threat, \
-                 r.status, r.likelihood, r.impact, r.score, r.residual_score, r.needs_review, r.owner_id{from}"
-            )),
-            risk_where(f, self.db.kind()),
-        )
-        .push(order)
-        .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
-        .push_bind(" OFFSET ?", i64::from(f.offset));
+        let (list, count) = risk_list(f, self.db.kind());
         let rows: Vec<RiskListRow> = self.db.fetch_all(&list).await?;
-        let count: CountRow = self
-            .db
-            .fetch_one(&append(
-                // The joins only when a filter needs them.
-                Stmt::new(&if f.text.is_some() {
-                    format!("SELECT COUNT(*) AS n{from}")
-                } else if f.scope.is_some() {
-                    "SELECT COUNT(*) AS n FROM risks r JOIN assets a ON a.id = r.asset_id"
-                        .to_string()
-                } else {
-                    "SELECT COUNT(*) AS n FROM risks r".to_string()
-                }),
-                risk_where(f, self.db.kind()),
-            ))
-            .await?;
+        let count: CountRow = self.db.fetch_one(&count).await?;
         let items = rows
             .into_iter()
             .map(|r| {

@@ -6,6 +6,7 @@ use mamori_domain::settings::SecuritySettings;
 
 use crate::SqlStore;
 use crate::audit::append_in;
+use crate::db::DbKind;
 use crate::db::other;
 use crate::sql::Stmt;
 
@@ -68,6 +69,18 @@ impl SettingsRepo for SqlStore {
         audit: AuditDraft,
     ) -> Result<(), StoreError> {
         self.save_json_setting(SECURITY_KEY, s, audit).await
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        if self.db.kind() == DbKind::Sqlite {
+            // Sampled: enough for the planner, seconds rather than minutes
+            // on a large database.
+            tx.execute(&Stmt::new("PRAGMA analysis_limit = 1000"))
+                .await?;
+        }
+        tx.execute(&Stmt::new("ANALYZE")).await?;
+        tx.commit().await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -409,6 +409,16 @@ impl WorkflowRepo for SqlStore {
         rows.into_iter().map(RequestRecord::try_from).collect()
     }
 
+    async fn requests_in_review(&self) -> Result<Vec<RequestRecord>, StoreError> {
+        let rows: Vec<RequestRow> = self
+            .db
+            .fetch_all(&Stmt::new(&format!(
+                "SELECT {REQUEST_COLS} FROM requests WHERE state = 'in_review' ORDER BY step_due_at, id"
+            )))
+            .await?;
+        rows.into_iter().map(RequestRecord::try_from).collect()
+    }
+
     async fn request_events(&self, request_id: Uuid) -> Result<Vec<RequestEvent>, StoreError> {
         let rows: Vec<EventRow> = self
             .db

@@ -370,6 +370,8 @@ pub trait SettingsRepo: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Brings the query planner's statistics up to date, after a bulk load.
+    async fn refresh_statistics(&self) -> Result<(), StoreError>;
 }
 
 /// Everything the app needs from storage.
@@ -560,6 +562,8 @@ pub trait WorkflowRepo: Send + Sync {
     async fn requests(&self, f: &RequestFilter) -> Result<Vec<RequestRecord>, StoreError>;
     /// Requests in review, or approved with a validity that has not ended long ago.
     async fn live_requests(&self) -> Result<Vec<RequestRecord>, StoreError>;
+    /// Requests waiting on an approver, soonest step due first.
+    async fn requests_in_review(&self) -> Result<Vec<RequestRecord>, StoreError>;
     async fn request_events(&self, request_id: Uuid) -> Result<Vec<RequestEvent>, StoreError>;
 
     /// Stores notices not stored before (by dedupe key); returns how many were new.

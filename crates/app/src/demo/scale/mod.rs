@@ -170,6 +170,9 @@ impl App {
             .map(|p| (p.id, format!("{} <{}>", p.name, p.email)))
             .collect();
         report.audit_events = self.scale_audit(factor, &actors, progress).await?;
+        progress("statistics", 0, 1);
+        self.store.refresh_statistics().await?;
+        progress("statistics", 1, 1);
         Ok(report)
     }
 }
