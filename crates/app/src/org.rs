@@ -221,6 +221,20 @@ impl App {
     }
 
     /// Everyone, for name look-ups in lists.
+    /// How many people each department has today (those who left are not counted).
+    pub async fn headcounts(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<std::collections::HashMap<Uuid, u64>> {
+        actor.require(Permission::ViewOrg)?;
+        Ok(self
+            .store
+            .headcounts(self.today())
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     pub async fn all_people(&self, actor: &Actor) -> AppResult<Vec<Person>> {
         actor.require(Permission::ViewOrg)?;
         Ok(self.store.all_people().await?)
@@ -461,7 +475,7 @@ impl App {
         let assignments = self.store.assignments(&AssignmentFilter::default()).await?;
         let can_sign_in: HashSet<Uuid> = self
             .store
-            .people_who_can_sign_in()
+            .leavers_who_can_sign_in(self.today())
             .await?
             .into_iter()
             .collect();

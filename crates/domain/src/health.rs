@@ -27,7 +27,8 @@ pub struct OrgSnapshot<'a> {
     pub departments: &'a [Department],
     pub people: &'a [Person],
     pub assignments: &'a [RoleAssignment],
-    /// People who can still sign in (an enabled credential).
+    /// People who can still sign in (an enabled credential); only leavers
+    /// are asked about, so it may hold only them.
     pub can_sign_in: &'a HashSet<Uuid>,
     pub server_groups: &'a [ServerGroupStaffing],
 }

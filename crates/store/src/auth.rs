@@ -180,12 +180,19 @@ impl AuthRepo for SqlStore {
         Ok(row.map(Into::into))
     }
 
-    async fn people_who_can_sign_in(&self) -> Result<Vec<Uuid>, StoreError> {
+    async fn leavers_who_can_sign_in(&self, today: time::Date) -> Result<Vec<Uuid>, StoreError> {
+        // From the leavers (a few), not every credential of the company.
         let rows: Vec<IdRow> = self
             .db
-            .fetch_all(&Stmt::new(
-                "SELECT person_id FROM credentials WHERE disabled = ? AND password_hash IS NOT NULL",
-            ).bind(false))
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT c.person_id FROM people p JOIN credentials c ON c.person_id = p.id \
+                     WHERE p.left_on IS NOT NULL AND p.left_on <= ? \
+                     AND c.disabled = ? AND c.password_hash IS NOT NULL",
+                )
+                .bind(today)
+                .bind(false),
+            )
             .await?;
         Ok(rows.into_iter().map(|r| r.person_id).collect())
     }

@@ -384,6 +384,28 @@ impl OrgRepo for SqlStore {
         Ok(rows.into_iter().map(|r| (r.id, r.department_id)).collect())
     }
 
+    async fn headcounts(&self, today: time::Date) -> Result<Vec<(Uuid, u64)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct CountRow {
+            department_id: Uuid,
+            n: i64,
+        }
+        let rows: Vec<CountRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(
+                    "SELECT department_id, COUNT(*) AS n FROM people WHERE department_id IS NOT NULL \
+                     AND (left_on IS NULL OR left_on > ?) GROUP BY department_id",
+                )
+                .bind(today),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.department_id, u64::try_from(r.n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn people_with_roles_or_left(
         &self,
         today: time::Date,

@@ -413,7 +413,15 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
         s = s.push_bind(" AND assets.form = ?", form.id());
     }
     if let Some(m) = f.min_importance {
-        s = s.push_bind(" AND assets.importance >= ?", i64::from(m));
+        // With a form, the form's index orders the page and carries the
+        // importance; the unary plus keeps SQLite from taking the importance
+        // index instead and sorting the tens of thousands it finds.
+        let col = if f.form.is_some() {
+            "+assets.importance"
+        } else {
+            "assets.importance"
+        };
+        s = s.push_bind(&format!(" AND {col} >= ?"), i64::from(m));
     }
     if let Some(o) = f.owner_id {
         s = s.push_bind(" AND assets.owner_id = ?", o);

@@ -6,7 +6,6 @@ use mamori_domain::settings::SecuritySettings;
 
 use crate::SqlStore;
 use crate::audit::append_in;
-use crate::db::DbKind;
 use crate::db::other;
 use crate::sql::Stmt;
 
@@ -72,13 +71,9 @@ impl SettingsRepo for SqlStore {
     }
 
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        // A full pass: about a second for the large organisation on SQLite,
+        // and the sampled statistics misjudged its few-valued columns.
         let mut tx = self.db.begin().await?;
-        if self.db.kind() == DbKind::Sqlite {
-            // Sampled: enough for the planner, seconds rather than minutes
-            // on a large database.
-            tx.execute(&Stmt::new("PRAGMA analysis_limit = 1000"))
-                .await?;
-        }
         tx.execute(&Stmt::new("ANALYZE")).await?;
         tx.commit().await
     }

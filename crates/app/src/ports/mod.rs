@@ -245,6 +245,8 @@ pub trait OrgRepo: Send + Sync {
     -> Result<Vec<Person>, StoreError>;
     /// (person, department) of everyone in a department who has not left by `today`.
     async fn department_members(&self, today: time::Date) -> Result<Vec<(Uuid, Uuid)>, StoreError>;
+    /// How many people, not left by `today`, each department has.
+    async fn headcounts(&self, today: time::Date) -> Result<Vec<(Uuid, u64)>, StoreError>;
     async fn person(&self, id: Uuid) -> Result<Person, StoreError>;
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
     /// The names of these people (those that exist), for list columns.
@@ -281,8 +283,8 @@ pub trait OrgRepo: Send + Sync {
 #[async_trait]
 pub trait AuthRepo: Send + Sync {
     async fn credential(&self, person_id: Uuid) -> Result<Option<Credential>, StoreError>;
-    /// People who have an enabled credential.
-    async fn people_who_can_sign_in(&self) -> Result<Vec<Uuid>, StoreError>;
+    /// People who left by `today` and still have an enabled credential.
+    async fn leavers_who_can_sign_in(&self, today: time::Date) -> Result<Vec<Uuid>, StoreError>;
     /// Writes the whole credential; `audit` may be None for routine counters.
     async fn save_credential(
         &self,

@@ -93,20 +93,16 @@ fn names(depts: &[Department]) -> HashMap<Uuid, String> {
 #[template(path = "org/departments_page.html")]
 struct DepartmentsPage {
     ui: Ui,
-    rows: Vec<(usize, Department, usize)>,
+    rows: Vec<(usize, Department, u64)>,
 }
 
 async fn departments_page(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
     let depts = state.app.departments(&s.s.actor).await.ui(s.tr)?;
-    let people = state.app.all_people(&s.s.actor).await.ui(s.tr)?;
-    let today = state.app.today();
+    let counts = state.app.headcounts(&s.s.actor).await.ui(s.tr)?;
     let rows = tree(&depts)
         .into_iter()
         .map(|(depth, d)| {
-            let n = people
-                .iter()
-                .filter(|p| p.department_id == Some(d.id) && !p.has_left(today))
-                .count();
+            let n = counts.get(&d.id).copied().unwrap_or(0);
             (depth, d, n)
         })
         .collect();
