@@ -22,7 +22,7 @@ use crate::access::Actor;
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{
     AssignmentFilter, Disclosure, DocVersion, Document, PaperCopy, ReadRecord, ReaderFilter,
-    ReadingCount, RequestRecord,
+    ReadingCount, RequestRecord, VersionHead,
 };
 use crate::{App, DraftExt};
 
@@ -336,7 +336,7 @@ impl App {
         let now = self.now();
         let versions = self
             .store
-            .doc_versions_in(&[
+            .version_heads(&[
                 VersionState::Current,
                 VersionState::Draft,
                 VersionState::InReview,
@@ -355,7 +355,7 @@ impl App {
             if !self.can_read(actor, &d) {
                 continue;
             }
-            let mine: Vec<&DocVersion> =
+            let mine: Vec<&VersionHead> =
                 versions.iter().filter(|v| v.document_id == d.id).collect();
             let current = mine.iter().find(|v| v.state == VersionState::Current);
             if current.is_none() && !oversees(actor) && d.owner_id != actor.id() {
@@ -1249,7 +1249,7 @@ impl App {
             .collect();
         let numbers: HashMap<Uuid, (Uuid, i64)> = self
             .store
-            .doc_versions_in(&[VersionState::Current])
+            .version_heads(&[VersionState::Current])
             .await?
             .into_iter()
             .map(|v| (v.id, (v.document_id, v.number)))

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use mamori_app::ports::{
     AuditDraft, Disclosure, DocVersion, Document, DocumentRepo, Notice, PaperCopy, ReadRecord,
-    ReaderFilter, ReaderLine, ReadingCount, StoreError,
+    ReaderFilter, ReaderLine, ReadingCount, StoreError, VersionHead,
 };
 use mamori_domain::documents::{
     Audience, Confidentiality, ReadStatus, RecordKind, Tier, VersionState,
@@ -475,6 +475,42 @@ impl DocumentRepo for SqlStore {
             )
             .await?;
         row.try_into()
+    }
+
+    async fn version_heads(&self, states: &[VersionState]) -> Result<Vec<VersionHead>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct HeadRow {
+            id: Uuid,
+            document_id: Uuid,
+            number: i64,
+            state: String,
+            effective_on: Option<Date>,
+        }
+        if states.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = vec!["?"; states.len()].join(", ");
+        let mut s = Stmt::new(&format!(
+            "SELECT id, document_id, number, state, effective_on FROM document_versions \
+             WHERE state IN ({marks}) ORDER BY document_id, number"
+        ));
+        for st in states {
+            s = s.bind(st.id());
+        }
+        let rows: Vec<HeadRow> = self.db.fetch_all(&s).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(VersionHead {
+                    state: VersionState::parse(&r.state).ok_or_else(|| {
+                        StoreError::Other(format!("unreadable state: {}", r.state))
+                    })?,
+                    id: r.id,
+                    document_id: r.document_id,
+                    number: r.number,
+                    effective_on: r.effective_on,
+                })
+            })
+            .collect()
     }
 
     async fn doc_versions_in(

@@ -1038,6 +1038,16 @@ pub struct Document {
     pub created_at: OffsetDateTime,
 }
 
+/// What a list shows of a version: not its text or its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionHead {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub number: i64,
+    pub state: mamori_domain::documents::VersionState,
+    pub effective_on: Option<time::Date>,
+}
+
 /// A version of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DocVersion {
@@ -1187,6 +1197,12 @@ pub trait DocumentRepo: Send + Sync {
     async fn document(&self, id: Uuid) -> Result<Document, StoreError>;
     async fn doc_versions(&self, document_id: Uuid) -> Result<Vec<DocVersion>, StoreError>;
     async fn doc_version(&self, id: Uuid) -> Result<DocVersion, StoreError>;
+    /// Versions in these states, of every document, without their text:
+    /// what lists need.
+    async fn version_heads(
+        &self,
+        states: &[mamori_domain::documents::VersionState],
+    ) -> Result<Vec<VersionHead>, StoreError>;
     /// Versions in these states, of every document.
     async fn doc_versions_in(
         &self,
