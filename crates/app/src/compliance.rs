@@ -537,12 +537,7 @@ impl App {
         let now = self.now();
         let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
-        let dept_of: HashMap<Uuid, Uuid> = self
-            .store
-            .department_members(today)
-            .await?
-            .into_iter()
-            .collect();
+        let heads: HashMap<Uuid, u64> = self.store.headcounts(today).await?.into_iter().collect();
         let mut rows: Vec<DepartmentRollup> = self
             .store
             .departments()
@@ -550,14 +545,35 @@ impl App {
             .into_iter()
             .filter(|d| all || own.contains(&d.id))
             .map(|d| DepartmentRollup {
-                people: dept_of.values().filter(|x| **x == d.id).count(),
+                people: usize::try_from(heads.get(&d.id).copied().unwrap_or(0))
+                    .unwrap_or(usize::MAX),
                 department_id: d.id,
                 name: d.name,
                 ..DepartmentRollup::default()
             })
             .collect();
         let status = |due: time::Date| due_status(crate::duties::due_time(due), None, now, soon);
-        for d in self.store.duties(None).await? {
+        let duties = self.store.duties(None).await?;
+        let runs: Vec<_> = self
+            .store
+            .runs(None)
+            .await?
+            .into_iter()
+            .filter(|c| c.submitted_at.is_none())
+            .collect();
+        let corrective = self.store.corrective_items(None, true).await?;
+        // Whose department owns what: only when there is something to place.
+        let dept_of: HashMap<Uuid, Uuid> =
+            if duties.is_empty() && runs.is_empty() && corrective.is_empty() {
+                HashMap::new()
+            } else {
+                self.store
+                    .department_members(today)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+        for d in duties {
             if let Some(r) = row_of(&mut rows, &dept_of, d.owner_id) {
                 match status(d.next_due) {
                     DueStatus::Overdue => r.duties_overdue += 1,
@@ -566,13 +582,7 @@ impl App {
                 }
             }
         }
-        for c in self
-            .store
-            .runs(None)
-            .await?
-            .into_iter()
-            .filter(|c| c.submitted_at.is_none())
-        {
+        for c in runs {
             if let Some(r) = row_of(&mut rows, &dept_of, c.owner_id) {
                 r.checklists_open += 1;
                 if status(c.due_on) == DueStatus::Overdue {
@@ -580,7 +590,7 @@ impl App {
                 }
             }
         }
-        for c in self.store.corrective_items(None, true).await? {
+        for c in corrective {
             if let Some(r) = row_of(&mut rows, &dept_of, c.owner_id) {
                 r.corrective_open += 1;
                 if status(c.due_on) == DueStatus::Overdue {
@@ -588,10 +598,10 @@ impl App {
                 }
             }
         }
-        for c in self.store.open_checks(now).await? {
-            if let Some(r) = row_of(&mut rows, &dept_of, c.person_id) {
-                r.checks_pending += c.open as usize;
-                r.checks_overdue += c.overdue as usize;
+        for c in self.store.open_checks(now, today).await? {
+            if let Some(r) = rows.iter_mut().find(|r| r.department_id == c.department_id) {
+                r.checks_pending += usize::try_from(c.open).unwrap_or(usize::MAX);
+                r.checks_overdue += usize::try_from(c.overdue).unwrap_or(usize::MAX);
             }
         }
         Ok(rows)

@@ -89,7 +89,7 @@ struct LatestCompletionRow {
 
 #[derive(sqlx::FromRow)]
 struct OpenChecksRow {
-    person_id: Uuid,
+    department_id: Uuid,
     open: i64,
     overdue: i64,
 }
@@ -190,28 +190,36 @@ impl ComplianceRepo for SqlStore {
             .collect())
     }
 
-    async fn open_checks(&self, now: OffsetDateTime) -> Result<Vec<OpenChecks>, StoreError> {
+    async fn open_checks(
+        &self,
+        now: OffsetDateTime,
+        today: time::Date,
+    ) -> Result<Vec<OpenChecks>, StoreError> {
         // CROSS JOIN keeps SQLite reading the reads first, from the partial
         // index of open checks (a few thousand), not every reader of the
-        // current versions; PostgreSQL plans it as the join it is.
+        // current versions; PostgreSQL plans it as the join it is. Counted
+        // per department here: forty rows cross to the app, not thousands.
         let rows: Vec<OpenChecksRow> = self
             .db
             .fetch_all(
                 &Stmt::new(
-                    "SELECT r.person_id, COUNT(*) AS open, \
+                    "SELECT p.department_id, COUNT(*) AS open, \
                      COALESCE(SUM(CASE WHEN r.due_at < ? THEN 1 ELSE 0 END), 0) AS overdue \
-                     FROM document_reads r CROSS JOIN document_versions v \
+                     FROM document_reads r CROSS JOIN document_versions v CROSS JOIN people p \
                      WHERE v.id = r.version_id AND v.state = 'current' \
                      AND r.completed_at IS NULL AND r.exempt_reason IS NULL \
-                     GROUP BY r.person_id",
+                     AND p.id = r.person_id AND p.department_id IS NOT NULL \
+                     AND (p.left_on IS NULL OR p.left_on > ?) \
+                     GROUP BY p.department_id",
                 )
-                .bind(now),
+                .bind(now)
+                .bind(today),
             )
             .await?;
         Ok(rows
             .into_iter()
             .map(|r| OpenChecks {
-                person_id: r.person_id,
+                department_id: r.department_id,
                 open: count(r.open),
                 overdue: count(r.overdue),
             })

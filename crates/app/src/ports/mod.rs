@@ -857,7 +857,7 @@ pub struct LatestCompletion {
 /// Open comprehension checks of current versions for one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenChecks {
-    pub person_id: Uuid,
+    pub department_id: Uuid,
     pub open: u64,
     pub overdue: u64,
 }
@@ -873,9 +873,13 @@ pub trait ComplianceRepo: Send + Sync {
     async fn record_evidence(&self) -> Result<RecordEvidence, StoreError>;
     /// The latest completion (by due date) of every periodic duty that has one.
     async fn latest_duty_completions(&self) -> Result<Vec<LatestCompletion>, StoreError>;
-    /// Per person, the open checks of current versions and how many of them
-    /// are past due at `now`.
-    async fn open_checks(&self, now: OffsetDateTime) -> Result<Vec<OpenChecks>, StoreError>;
+    /// Per department, its people's (not left by `today`) open checks of
+    /// current versions and how many of them are past due at `now`.
+    async fn open_checks(
+        &self,
+        now: OffsetDateTime,
+        today: time::Date,
+    ) -> Result<Vec<OpenChecks>, StoreError>;
     /// The latest assessment of every obligation that has one.
     async fn latest_assessments(&self) -> Result<Vec<Assessment>, StoreError>;
     async fn assessments_of(&self, obligation_id: &str) -> Result<Vec<Assessment>, StoreError>;
