@@ -447,10 +447,17 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
     .push(order)
     .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
     .push_bind(" OFFSET ?", i64::from(f.offset));
-    let count = append(
-        Stmt::new("SELECT COUNT(*) AS n FROM assets"),
-        asset_where(f, kind),
-    );
+    let count = match f.count_limit {
+        None => append(
+            Stmt::new("SELECT COUNT(*) AS n FROM assets"),
+            asset_where(f, kind),
+        ),
+        Some(cap) => append(
+            Stmt::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM assets"),
+            asset_where(f, kind),
+        )
+        .push_bind(" LIMIT ?) capped", i64::from(cap) + 1),
+    };
     (list, count)
 }
 

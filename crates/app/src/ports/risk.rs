@@ -104,6 +104,9 @@ pub struct AssetFilter {
     pub sort: AssetSort,
     pub offset: u32,
     pub limit: u32,
+    /// Count no further than this many (the total then reads "this many or
+    /// more"): a search that matches thousands need not be counted to the end.
+    pub count_limit: Option<u32>,
 }
 
 /// A threat of the catalogue (脅威一覧, RT32).

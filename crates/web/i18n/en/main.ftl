@@ -895,6 +895,7 @@ list-pages = Pages
 list-search = Search
 list-sort = Sort
 list-total = { $n } found
+list-total-more = { $n } or more found — narrow the search
 assets-title = Information asset register
 assets-explain = The information assets the business uses, with their form, location, users, owner and confidentiality / integrity / availability ratings (RISK-4.1.2). Importance is computed by the organisation's rule.
 assets-new = Register an asset

@@ -895,6 +895,7 @@ list-pages = ページ
 list-search = 検索
 list-sort = 並び順
 list-total = 該当 { $n } 件
+list-total-more = 該当 { $n } 件以上（検索語を絞り込んでください）
 assets-title = 情報資産台帳
 assets-explain = 業務で扱う情報資産を、保存形態・保管場所・利用者・情報資産管理者・機密性/完全性/可用性の評価とともに記録します（リスク管理規程 4.1.2）。重要度は組織の評価基準で自動計算されます。
 assets-new = 情報資産を登録する

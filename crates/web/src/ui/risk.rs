@@ -134,6 +134,9 @@ impl AssetQuery {
             },
             offset: self.page.unwrap_or(1).saturating_sub(1) * PAGE,
             limit: PAGE,
+            // A search is counted to a thousand: "1,000 or more" is what a
+            // person needs to narrow it, and counting on costs a full scan.
+            count_limit: Some(SEARCH_COUNT_LIMIT).filter(|_| !self.q.trim().is_empty()),
             ..Default::default()
         }
     }
@@ -182,6 +185,9 @@ pub struct AssetRowView {
     pub important: bool,
 }
 
+/// How far the asset register counts the matches of a text search.
+const SEARCH_COUNT_LIMIT: u32 = 1_000;
+
 /// Page links: (number, current).
 fn pages(total: u64, current: u32) -> Vec<(u32, bool)> {
     let n = u32::try_from(total.div_ceil(u64::from(PAGE)))
@@ -205,6 +211,8 @@ struct AssetsPage {
     q: AssetQuery,
     rows: Vec<AssetRowView>,
     total: u64,
+    /// The count stopped at its limit: there are `total` or more.
+    more: bool,
     pages: Vec<(u32, bool)>,
     base: String,
     forms: Vec<(String, String)>,
@@ -237,12 +245,19 @@ async fn assets(
         })
         .collect();
     let access = state.app.risk_access(&s.s.actor);
+    let more = !q.q.trim().is_empty() && total > u64::from(SEARCH_COUNT_LIMIT);
+    let total = if more {
+        u64::from(SEARCH_COUNT_LIMIT)
+    } else {
+        total
+    };
     Ok(page(&AssetsPage {
         ui: Ui::for_signed(&s, &state),
         pages: pages(total, q.page.unwrap_or(1)),
         base: q.base(),
         rows,
         total,
+        more,
         forms: forms(&s),
         importance: importance_options(&method, &s),
         manage: access.manages(),

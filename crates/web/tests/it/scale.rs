@@ -82,6 +82,19 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
     let mut sec = app.signed_in(SECRETARIAT).await;
     let page = sec.get("/assets?q=LA-000").await;
     assert_eq!(page.select_text("#asset-count"), vec!["該当 500 件"]);
+    // A count with a limit stops one past it: "that many or more".
+    let (_, capped) = app
+        .app
+        .store
+        .assets(&mamori_app::ports::AssetFilter {
+            text: Some("LA-000".into()),
+            limit: 10,
+            count_limit: Some(100),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(capped, 101);
     let risks = sec.get("/risks?sort=score").await;
     assert_eq!(risks.status, StatusCode::OK);
     assert_eq!(risks.select_text("#risk-count"), vec!["該当 200 件"]);
