@@ -516,17 +516,11 @@ impl IncidentRepo for SqlStore {
         let limit = f.limit.clamp(1, 500);
         let s = incident_list(f);
         let rows: Vec<IncRow> = self.db.fetch_all(&s).await?;
-        let mut items = rows
+        let items = rows
             .into_iter()
             .map(TryInto::try_into)
             .collect::<Result<Vec<Incident>, _>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(cursor_of)
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(Page::cut(items, limit, cursor_of))
     }
 
     async fn unclosed_incidents(&self) -> Result<Vec<Incident>, StoreError> {

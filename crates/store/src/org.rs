@@ -345,14 +345,8 @@ impl OrgRepo for SqlStore {
     async fn people(&self, f: &PersonFilter) -> Result<Page<Person>, StoreError> {
         let limit = f.limit.clamp(1, 500);
         let s = person_list(f);
-        let mut items = people(self.db.fetch_all::<PersonRow>(&s).await?)?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(cursor_of)
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        let items = people(self.db.fetch_all::<PersonRow>(&s).await?)?;
+        Ok(Page::cut(items, limit, cursor_of))
     }
 
     async fn all_people(&self) -> Result<Vec<Person>, StoreError> {

@@ -97,6 +97,22 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from a query that asked for one row more than `limit`: that
+    /// row, when it came, says there is a next page, which starts after the
+    /// last row kept.
+    pub fn cut(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
     pub department_id: Option<Uuid>,
@@ -1519,4 +1535,19 @@ pub struct Drill {
     pub recorded_by: Uuid,
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Page;
+
+    #[test]
+    fn a_page_is_cut_at_its_limit_and_says_where_the_next_starts() {
+        let p = Page::cut(vec![1, 2, 3, 4], 3, |n| n.to_string());
+        assert_eq!((p.items, p.next_cursor), (vec![1, 2, 3], Some("3".into())));
+        let last = Page::cut(vec![1, 2], 3, |n| n.to_string());
+        assert_eq!((last.items, last.next_cursor), (vec![1, 2], None));
+        let exact = Page::cut(vec![1, 2, 3], 3, |n| n.to_string());
+        assert_eq!(exact.next_cursor, None);
+    }
 }
