@@ -3,6 +3,7 @@
 //! Statement of Applicability (適用宣言書) for both editions of Annex A.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use mamori_domain::Role;
@@ -213,7 +214,19 @@ impl App {
     /// Every obligation with its status today: from the latest assessment,
     /// or from the latest completion of a periodic duty that names the
     /// obligation as its source, whichever is newer.
+    /// Every obligation with where it stands; evaluated once per change
+    /// of the data and minute of the clock (see `snapshot`).
     pub async fn obligation_rows(&self) -> AppResult<Vec<ObligationRow>> {
+        let key = self.snapshot_key().await?;
+        if let Some(rows) = self.snapshots.obligations.get(key) {
+            return Ok(rows.as_ref().clone());
+        }
+        let rows = self.evaluate_obligations().await?;
+        self.snapshots.obligations.put(key, Arc::new(rows.clone()));
+        Ok(rows)
+    }
+
+    async fn evaluate_obligations(&self) -> AppResult<Vec<ObligationRow>> {
         let b = bundle()?;
         let mut latest: HashMap<String, Assessment> = self
             .store
@@ -514,7 +527,6 @@ impl App {
         &self,
         actor: &Actor,
     ) -> AppResult<Vec<DepartmentRollup>> {
-        use mamori_domain::schedule::{DueStatus, due_status};
         let all = [
             Role::Secretariat,
             Role::Auditor,
@@ -534,6 +546,25 @@ impl App {
         if !all && own.is_empty() {
             return Err(AppError::Forbidden);
         }
+        let key = self.snapshot_key().await?;
+        let rows = match self.snapshots.departments.get(key) {
+            Some(rows) => rows,
+            None => {
+                let rows = Arc::new(self.department_rollups().await?);
+                self.snapshots.departments.put(key, Arc::clone(&rows));
+                rows
+            }
+        };
+        Ok(rows
+            .iter()
+            .filter(|r| all || own.contains(&r.department_id))
+            .cloned()
+            .collect())
+    }
+
+    /// Every department's roll-up (see `compliance_by_department`).
+    async fn department_rollups(&self) -> AppResult<Vec<DepartmentRollup>> {
+        use mamori_domain::schedule::{DueStatus, due_status};
         let now = self.now();
         let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
@@ -543,7 +574,6 @@ impl App {
             .departments()
             .await?
             .into_iter()
-            .filter(|d| all || own.contains(&d.id))
             .map(|d| DepartmentRollup {
                 people: usize::try_from(heads.get(&d.id).copied().unwrap_or(0))
                     .unwrap_or(usize::MAX),

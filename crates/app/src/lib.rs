@@ -29,6 +29,7 @@ pub mod org_import;
 pub mod ports;
 pub mod risk;
 pub mod settings;
+mod snapshot;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where people reach mamori, for links in e-mail and calendars.
     pub base_url: Arc<str>,
+    /// Whole-company figures kept while nothing changes.
+    snapshots: Arc<snapshot::Snapshots>,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             store,
             clock,
             base_url: Arc::from("http://127.0.0.1:8080"),
+            snapshots: Arc::default(),
         }
     }
 
@@ -70,6 +74,15 @@ impl App {
 
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The state of the data and the minute, for the kept figures.
+    async fn snapshot_key(&self) -> AppResult<snapshot::Key> {
+        let (head, _) = self.store.head().await?;
+        Ok(snapshot::Key {
+            head,
+            minute: self.now().unix_timestamp().div_euclid(60),
+        })
     }
 
     pub fn today(&self) -> time::Date {
