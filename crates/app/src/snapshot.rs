@@ -1,5 +1,5 @@
 //! Whole-company figures — the evaluation of every obligation, the
-//! departments' roll-up — cost a pass over hundreds of thousands of records
+//! departments' roll-up, the risk heat maps — cost a pass over hundreds of thousands of records
 //! in a large company. They are kept while nothing has changed: every change
 //! appends to the audit chain in its own transaction, so the chain's head
 //! names the state of the data, on every node; and the minute of the clock
@@ -51,6 +51,7 @@ impl<T> Snapshot<T> {
 pub(crate) struct Snapshots {
     pub obligations: Snapshot<Vec<crate::compliance::ObligationRow>>,
     pub departments: Snapshot<Vec<crate::compliance::DepartmentRollup>>,
+    pub risks: Snapshot<crate::risk::RiskOverview>,
 }
 
 #[cfg(test)]

@@ -198,9 +198,26 @@ impl App {
         Ok(())
     }
 
-    /// Heat maps before and after treatment, and counts.
+    /// Heat maps before and after treatment, and counts; computed once per
+    /// change of the data and minute (see `snapshot`).
     pub async fn risk_overview(&self, actor: &Actor) -> AppResult<RiskOverview> {
         RiskAccess::of(actor).require_all()?;
+        let key = self.snapshot_key().await?;
+        let mut o = match self.snapshots.risks.get(key) {
+            Some(o) => o.as_ref().clone(),
+            None => {
+                let o = self.compute_risk_overview().await?;
+                self.snapshots
+                    .risks
+                    .put(key, std::sync::Arc::new(o.clone()));
+                o
+            }
+        };
+        o.formula = o.method.formula_text(actor.lang());
+        Ok(o)
+    }
+
+    async fn compute_risk_overview(&self) -> AppResult<RiskOverview> {
         let method = self.store.risk_method().await?;
         let points = |counts: Vec<(u8, u8, u64)>| {
             let mut map = method.heat_map(&[]);
@@ -234,7 +251,7 @@ impl App {
             })
             .await?;
         Ok(RiskOverview {
-            formula: method.formula_text(actor.lang()),
+            formula: String::new(),
             method,
             inherent,
             residual,
