@@ -1235,7 +1235,7 @@ impl App {
         let departments = self.reader_departments(actor, department)?;
         let counts = self
             .store
-            .reading_counts(departments.as_deref(), self.now())
+            .reading_counts(departments.as_deref(), None, self.now())
             .await?;
         if counts.is_empty() {
             return Ok(vec![]);
@@ -1295,10 +1295,10 @@ impl App {
         let now = self.now();
         let counts = self
             .store
-            .reading_counts(departments.as_deref(), now)
+            .reading_counts(departments.as_deref(), Some(version_id), now)
             .await?
             .into_iter()
-            .find(|c| c.version_id == version_id);
+            .next();
         // A 情報セキュリティ担当者 follows the versions their departments
         // read, and learns nothing of the others.
         let counts = match (counts, &departments) {

@@ -140,9 +140,13 @@ struct ReadRow {
     reminded_at: Option<OffsetDateTime>,
 }
 
-/// Per current version, its readers (of these departments, when given) by
-/// where they stand at `now`.
-pub(crate) fn reading_count_list(departments: Option<&[Uuid]>, now: OffsetDateTime) -> Stmt {
+/// Per current version (or the one given), its readers (of these
+/// departments, when given) by where they stand at `now`.
+pub(crate) fn reading_count_list(
+    departments: Option<&[Uuid]>,
+    version: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Stmt {
     let mut s = Stmt::new(
         "SELECT r.version_id, \
          SUM(CASE WHEN r.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS done, \
@@ -155,8 +159,11 @@ pub(crate) fn reading_count_list(departments: Option<&[Uuid]>, now: OffsetDateTi
     if let Some(ds) = departments {
         s = in_departments(s.push(" JOIN people p ON p.id = r.person_id AND"), ds);
     }
-    s = s.push(" WHERE v.state = 'current' GROUP BY r.version_id");
-    s
+    s = s.push(" WHERE v.state = 'current'");
+    if let Some(v) = version {
+        s = s.push_bind(" AND r.version_id = ?", v);
+    }
+    s.push(" GROUP BY r.version_id")
 }
 
 /// A page of a version's readers, overdue first, and the count of all that match.
@@ -635,6 +642,7 @@ impl DocumentRepo for SqlStore {
     async fn reading_counts(
         &self,
         departments: Option<&[Uuid]>,
+        version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<ReadingCount>, StoreError> {
         #[derive(sqlx::FromRow)]
@@ -648,7 +656,7 @@ impl DocumentRepo for SqlStore {
         if departments.is_some_and(<[Uuid]>::is_empty) {
             return Ok(vec![]);
         }
-        let s = reading_count_list(departments, now);
+        let s = reading_count_list(departments, version, now);
         let rows: Vec<CountRow> = self.db.fetch_all(&s).await?;
         let n = |x: i64| u64::try_from(x).unwrap_or(0);
         Ok(rows

@@ -203,7 +203,11 @@ pub fn main_list_queries(kind: DbKind, sample: Uuid, now: OffsetDateTime) -> Vec
     push(
         "reading follow-up of a department",
         true,
-        vec![crate::documents::reading_count_list(Some(&[sample]), now)],
+        vec![crate::documents::reading_count_list(
+            Some(&[sample]),
+            None,
+            now,
+        )],
     );
     out
 }

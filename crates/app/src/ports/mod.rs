@@ -1264,11 +1264,12 @@ pub trait DocumentRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn reads_of_version(&self, version_id: Uuid) -> Result<Vec<ReadRecord>, StoreError>;
-    /// Per current version, where its readers (of these departments, when
-    /// given) stand at `now`: counted by the database.
+    /// Per current version (or only the one given), where its readers (of
+    /// these departments, when given) stand at `now`: counted by the database.
     async fn reading_counts(
         &self,
         departments: Option<&[Uuid]>,
+        version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<ReadingCount>, StoreError>;
     /// A page of a version's readers, those needing a push first (overdue,
