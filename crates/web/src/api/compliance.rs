@@ -44,13 +44,12 @@ pub async fn list_obligations(
     c: ApiCaller,
     Query(q): Query<ObligationQuery>,
 ) -> Result<Json<ObligationList>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(x) => Some(
-            ObligationStatus::parse(x)
-                .ok_or_else(|| c.err(mamori_app::AppError::field("status", "invalid")))?,
-        ),
-    };
+    let status = c.choice(
+        "status",
+        "invalid",
+        q.status.as_deref(),
+        ObligationStatus::parse,
+    )?;
     let f = ObligationFilter {
         document: q.document.filter(|d| !d.is_empty()),
         annex: q.annex.filter(|a| !a.is_empty()),

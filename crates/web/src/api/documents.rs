@@ -302,12 +302,7 @@ pub async fn version_readers(
     Path(id): Path<Uuid>,
     Query(q): Query<ReadersQuery>,
 ) -> Result<Json<ReaderPage>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(x) => {
-            Some(ReadStatus::parse(x).ok_or_else(|| c.err(AppError::field("status", "unknown")))?)
-        }
-    };
+    let status = c.choice("status", "unknown", q.status.as_deref(), ReadStatus::parse)?;
     Ok(Json(
         s.app
             .version_readers(

@@ -64,19 +64,8 @@ pub async fn list_incidents(
     c: ApiCaller,
     Query(q): Query<IncidentQuery>,
 ) -> Result<Json<IncidentList>, ApiError> {
-    let state = match q.state.as_deref() {
-        None | Some("") => None,
-        Some(x) => Some(
-            IncidentState::parse(x)
-                .ok_or_else(|| c.err(mamori_app::AppError::field("state", "unknown")))?,
-        ),
-    };
-    let kind = match q.kind.as_deref() {
-        None | Some("") => None,
-        Some(x) => Some(
-            Kind::parse(x).ok_or_else(|| c.err(mamori_app::AppError::field("kind", "unknown")))?,
-        ),
-    };
+    let state = c.choice("state", "unknown", q.state.as_deref(), IncidentState::parse)?;
+    let kind = c.choice("kind", "unknown", q.kind.as_deref(), Kind::parse)?;
     let filter = IncidentFilter {
         state,
         kind,

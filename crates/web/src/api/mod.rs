@@ -79,6 +79,24 @@ impl ApiCaller {
     pub fn err(&self, error: AppError) -> ApiError {
         ApiError { error, tr: self.tr }
     }
+
+    /// An optional query parameter naming one of a set (`state=closed`):
+    /// absent or empty is none; anything else must be one of them, or the
+    /// request is refused (422) naming the field with `code`.
+    pub fn choice<T>(
+        &self,
+        field: &'static str,
+        code: &'static str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
+        match value {
+            None | Some("") => Ok(None),
+            Some(v) => parse(v)
+                .map(Some)
+                .ok_or_else(|| self.err(AppError::field(field, code))),
+        }
+    }
 }
 
 pub trait ApiResultExt<T> {

@@ -148,15 +148,12 @@ pub async fn list_people(
     c: ApiCaller,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Json<PersonPage>, ApiError> {
-    let employment_type = match q.employment_type.as_deref() {
-        None | Some("") => None,
-        Some(t) => Some(EmploymentType::parse(t).ok_or_else(|| {
-            c.err(mamori_app::AppError::field(
-                "employment_type",
-                "unknown_employment_type",
-            ))
-        })?),
-    };
+    let employment_type = c.choice(
+        "employment_type",
+        "unknown_employment_type",
+        q.employment_type.as_deref(),
+        EmploymentType::parse,
+    )?;
     let filter = PersonFilter {
         department_id: q.department_id,
         employment_type,
@@ -254,13 +251,9 @@ pub async fn list_assignments(
     c: ApiCaller,
     Query(q): Query<AssignmentQuery>,
 ) -> Result<Json<AssignmentList>, ApiError> {
-    let role = match q.role.as_deref() {
-        None | Some("") => None,
-        Some(r) => Some(
-            r.parse()
-                .map_err(|_| c.err(mamori_app::AppError::field("role", "unknown_role")))?,
-        ),
-    };
+    let role = c.choice("role", "unknown_role", q.role.as_deref(), |r| {
+        r.parse().ok()
+    })?;
     let active_on = mamori_app::org::parse_date("active_on", q.active_on.as_deref())
         .map_err(|e| c.err(e.into()))?;
     let filter = AssignmentFilter {
