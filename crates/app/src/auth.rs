@@ -190,10 +190,10 @@ impl App {
         let now = self.now();
         let acting_roles = self
             .store
-            .delegations()
+            .delegations_to(person.id)
             .await?
             .into_iter()
-            .filter(|d| d.deputy_person_id == person.id && d.in_force(now))
+            .filter(|d| d.in_force(now))
             .map(|d| d.role)
             .collect();
         Ok(Actor {

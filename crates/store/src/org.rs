@@ -272,6 +272,32 @@ async fn update_one(tx: &mut Tx, s: Stmt) -> Result<(), StoreError> {
     }
 }
 
+const DELEGATION_COLS: &str = "id, role, absent_person_id, deputy_person_id, reason, starts_at, ends_at, created_by, created_at";
+
+impl SqlStore {
+    async fn delegation_rows(&self, q: Stmt) -> Result<Vec<Delegation>, StoreError> {
+        let rows: Vec<DelegationRow> = self.db.fetch_all(&q).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Delegation {
+                    id: r.id,
+                    role: r
+                        .role
+                        .parse::<Role>()
+                        .map_err(|e| StoreError::Other(e.to_string()))?,
+                    absent_person_id: r.absent_person_id,
+                    deputy_person_id: r.deputy_person_id,
+                    reason: r.reason,
+                    starts_at: r.starts_at,
+                    ends_at: r.ends_at,
+                    created_by: r.created_by,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    }
+}
+
 #[async_trait]
 impl OrgRepo for SqlStore {
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
@@ -563,31 +589,20 @@ impl OrgRepo for SqlStore {
     }
 
     async fn delegations(&self) -> Result<Vec<Delegation>, StoreError> {
-        let rows: Vec<DelegationRow> = self
-            .db
-            .fetch_all(&Stmt::new(
-                "SELECT id, role, absent_person_id, deputy_person_id, reason, starts_at, ends_at, created_by, created_at \
-                 FROM delegations ORDER BY starts_at DESC",
+        self.delegation_rows(Stmt::new(&format!(
+            "SELECT {DELEGATION_COLS} FROM delegations ORDER BY starts_at DESC"
+        )))
+        .await
+    }
+
+    async fn delegations_to(&self, deputy: Uuid) -> Result<Vec<Delegation>, StoreError> {
+        self.delegation_rows(
+            Stmt::new(&format!(
+                "SELECT {DELEGATION_COLS} FROM delegations WHERE deputy_person_id = ? ORDER BY starts_at DESC"
             ))
-            .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Delegation {
-                    id: r.id,
-                    role: r
-                        .role
-                        .parse::<Role>()
-                        .map_err(|e| StoreError::Other(e.to_string()))?,
-                    absent_person_id: r.absent_person_id,
-                    deputy_person_id: r.deputy_person_id,
-                    reason: r.reason,
-                    starts_at: r.starts_at,
-                    ends_at: r.ends_at,
-                    created_by: r.created_by,
-                    created_at: r.created_at,
-                })
-            })
-            .collect()
+            .bind(deputy),
+        )
+        .await
     }
 
     async fn insert_delegation(&self, d: &Delegation, audit: AuditDraft) -> Result<(), StoreError> {

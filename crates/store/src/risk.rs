@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use mamori_app::ports::{
-    AssessmentRow, Asset, AssetFilter, AssetLink, AssetSort, AuditDraft, ContextItem, HeatCounts,
-    Notice, Risk, RiskAssessment, RiskControl, RiskFilter, RiskRepo, RiskRow, RiskSort, Scope,
-    StoreError, Threat, ThreatIntel, Vulnerability,
+    AssessmentRow, Asset, AssetFilter, AssetLink, AssetListItem, AssetSort, AuditDraft,
+    ContextItem, HeatCounts, Notice, Risk, RiskAssessment, RiskControl, RiskFilter, RiskRepo,
+    RiskRow, RiskSort, Scope, StoreError, Threat, ThreatIntel, Vulnerability,
 };
 use mamori_domain::risk::catalogue::ThreatSource;
 use mamori_domain::risk::{ContextKind, Form, LinkKind, RiskMethod, RiskStatus, Treatment};
@@ -95,6 +95,10 @@ struct ContextRow {
 const ASSET_COLS: &str = "id, ref_no, name, process, grp, form, location, usage, users, owner_id, department_id, \
      c, i, a, importance, leak_impact, registered_on, note, retired_on, version, updated_at";
 
+/// The owner's and the department's names of the asset of each row.
+const ASSET_NAMES: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
+     (SELECT name FROM departments WHERE departments.id = assets.department_id) AS department_name";
+
 #[derive(sqlx::FromRow)]
 struct AssetRow {
     id: Uuid,
@@ -118,6 +122,26 @@ struct AssetRow {
     retired_on: Option<Date>,
     version: i64,
     updated_at: OffsetDateTime,
+}
+
+/// An asset of a list page with its owner's and department's names.
+#[derive(sqlx::FromRow)]
+struct AssetItemRow {
+    #[sqlx(flatten)]
+    asset: AssetRow,
+    owner_name: Option<String>,
+    department_name: Option<String>,
+}
+
+impl TryFrom<AssetItemRow> for AssetListItem {
+    type Error = StoreError;
+    fn try_from(r: AssetItemRow) -> Result<AssetListItem, StoreError> {
+        Ok(AssetListItem {
+            asset: Asset::try_from(r.asset)?,
+            owner: r.owner_name.unwrap_or_default(),
+            department: r.department_name.unwrap_or_default(),
+        })
+    }
 }
 
 impl TryFrom<AssetRow> for Asset {
@@ -433,7 +457,11 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
 }
 
 /// A page of the asset register and the count of all that match.
-pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
+///
+/// With `names`, each row also carries its owner's name (`owner_name`) and
+/// its department's (`department_name`), looked up for the rows of the page
+/// only.
+pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, Stmt) {
     let order = match f.sort {
         AssetSort::RefNo => " ORDER BY assets.ref_no",
         AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
@@ -441,7 +469,11 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
         AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
     };
     let list = append(
-        Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
+        Stmt::new(&if names {
+            format!("SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets")
+        } else {
+            format!("SELECT {ASSET_COLS} FROM assets")
+        }),
         asset_where(f, kind),
     )
     .push(order)
@@ -619,6 +651,44 @@ const RISK_SET: &str = "asset_id = ?, threat_id = ?, vulnerability_id = ?, occas
      procedure = ?, communicated_on = ?, communicated_to = ?, status = ?, request_id = ?, approved_fingerprint = ?, \
      approved_on = ?, needs_review = ?, owner_id = ?, review_on = ?, version = ?";
 
+const THREAT_COLS: &str = "id, code, source, name, description, version";
+const VULN_COLS: &str = "id, code, forms, name, description, version";
+
+impl SqlStore {
+    async fn threat_rows(&self, q: Stmt) -> Result<Vec<Threat>, StoreError> {
+        let rows: Vec<ThreatRow> = self.db.fetch_all(&q).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Threat {
+                    source: ThreatSource::parse(&r.source)
+                        .ok_or_else(|| corrupt("source", &r.source))?,
+                    id: r.id,
+                    code: r.code,
+                    name: r.name,
+                    description: r.description,
+                    version: r.version,
+                })
+            })
+            .collect()
+    }
+
+    async fn vulnerability_rows(&self, q: Stmt) -> Result<Vec<Vulnerability>, StoreError> {
+        let rows: Vec<VulnRow> = self.db.fetch_all(&q).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Vulnerability {
+                    forms: parse_ids("forms", &r.forms, Form::parse)?,
+                    id: r.id,
+                    code: r.code,
+                    name: r.name,
+                    description: r.description,
+                    version: r.version,
+                })
+            })
+            .collect()
+    }
+}
+
 #[async_trait]
 impl RiskRepo for SqlStore {
     async fn risk_method(&self) -> Result<RiskMethod, StoreError> {
@@ -783,8 +853,19 @@ impl RiskRepo for SqlStore {
         tx.commit().await
     }
 
+    async fn asset_items(&self, f: &AssetFilter) -> Result<(Vec<AssetListItem>, u64), StoreError> {
+        let (list, count) = asset_list(f, self.db.kind(), true);
+        let rows: Vec<AssetItemRow> = self.db.fetch_all(&list).await?;
+        let count: CountRow = self.db.fetch_one(&count).await?;
+        let items = rows
+            .into_iter()
+            .map(AssetListItem::try_from)
+            .collect::<Result<_, StoreError>>()?;
+        Ok((items, u64::try_from(count.n).unwrap_or(0)))
+    }
+
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError> {
-        let (list, count) = asset_list(f, self.db.kind());
+        let (list, count) = asset_list(f, self.db.kind(), false);
         let rows: Vec<AssetRow> = self.db.fetch_all(&list).await?;
         let count: CountRow = self.db.fetch_one(&count).await?;
         let items = rows
@@ -792,6 +873,19 @@ impl RiskRepo for SqlStore {
             .map(Asset::try_from)
             .collect::<Result<_, _>>()?;
         Ok((items, u64::try_from(count.n).unwrap_or(0)))
+    }
+
+    async fn asset_item(&self, id: Uuid) -> Result<AssetListItem, StoreError> {
+        let r: Option<AssetItemRow> = self
+            .db
+            .fetch_optional(
+                &Stmt::new(&format!(
+                    "SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets WHERE id = ?"
+                ))
+                .bind(id),
+            )
+            .await?;
+        r.ok_or(StoreError::NotFound)?.try_into()
     }
 
     async fn asset(&self, id: Uuid) -> Result<Asset, StoreError> {
@@ -938,46 +1032,38 @@ impl RiskRepo for SqlStore {
     }
 
     async fn threats(&self) -> Result<Vec<Threat>, StoreError> {
-        let rows: Vec<ThreatRow> = self
-            .db
-            .fetch_all(&Stmt::new(
-                "SELECT id, code, source, name, description, version FROM threats ORDER BY code",
-            ))
-            .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Threat {
-                    source: ThreatSource::parse(&r.source)
-                        .ok_or_else(|| corrupt("source", &r.source))?,
-                    id: r.id,
-                    code: r.code,
-                    name: r.name,
-                    description: r.description,
-                    version: r.version,
-                })
-            })
-            .collect()
+        self.threat_rows(Stmt::new(&format!(
+            "SELECT {THREAT_COLS} FROM threats ORDER BY code"
+        )))
+        .await
+    }
+
+    async fn threat(&self, id: Uuid) -> Result<Option<Threat>, StoreError> {
+        Ok(self
+            .threat_rows(
+                Stmt::new(&format!("SELECT {THREAT_COLS} FROM threats WHERE id = ?")).bind(id),
+            )
+            .await?
+            .pop())
     }
 
     async fn vulnerabilities(&self) -> Result<Vec<Vulnerability>, StoreError> {
-        let rows: Vec<VulnRow> = self
-            .db
-            .fetch_all(&Stmt::new(
-                "SELECT id, code, forms, name, description, version FROM vulnerabilities ORDER BY code",
-            ))
-            .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Vulnerability {
-                    forms: parse_ids("forms", &r.forms, Form::parse)?,
-                    id: r.id,
-                    code: r.code,
-                    name: r.name,
-                    description: r.description,
-                    version: r.version,
-                })
-            })
-            .collect()
+        self.vulnerability_rows(Stmt::new(&format!(
+            "SELECT {VULN_COLS} FROM vulnerabilities ORDER BY code"
+        )))
+        .await
+    }
+
+    async fn vulnerability(&self, id: Uuid) -> Result<Option<Vulnerability>, StoreError> {
+        Ok(self
+            .vulnerability_rows(
+                Stmt::new(&format!(
+                    "SELECT {VULN_COLS} FROM vulnerabilities WHERE id = ?"
+                ))
+                .bind(id),
+            )
+            .await?
+            .pop())
     }
 
     async fn save_threat(&self, t: &Threat, audit: AuditDraft) -> Result<(), StoreError> {
@@ -1071,7 +1157,13 @@ impl RiskRepo for SqlStore {
     async fn risks(&self, f: &RiskFilter) -> Result<(Vec<RiskRow>, u64), StoreError> {
         let (list, count) = risk_list(f, self.db.kind());
         let rows: Vec<RiskListRow> = self.db.fetch_all(&list).await?;
-        let count: CountRow = self.db.fetch_one(&count).await?;
+        let count: CountRow = if f.uncounted {
+            CountRow {
+                n: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            }
+        } else {
+            self.db.fetch_one(&count).await?
+        };
         let items = rows
             .into_iter()
             .map(|r| {

@@ -137,6 +137,22 @@ test('risk journey: asset, risk above acceptance, treatment, 社長 approves, he
     const assetForm = sec.locator('#asset-form');
     await assetForm.locator('#name').fill(ASSET.name);
     await assetForm.locator('#form').selectOption('electronic');
+    // The list of people narrows as one types part of a name (with or
+    // without the space between family and given name).
+    await assetForm.locator('#owner_id-pick').fill(OWNER_NAME.replace(' ', ''));
+    const offered = await assetForm.locator('#owner_id option:not([hidden])').allTextContents();
+    assert.deepEqual(offered, [OWNER_NAME], `the list narrowed to ${OWNER_NAME}: ${offered}`);
+    assert.equal(
+      await assetForm.locator('#owner_id option:checked').textContent(),
+      OWNER_NAME,
+      'the one match is chosen',
+    );
+    await assetForm.locator('#owner_id-pick').fill(OWNER_NAME.split(' ')[0]);
+    const family = await assetForm.locator('#owner_id option:not([hidden])').allTextContents();
+    assert.ok(
+      family.length >= 1 && family.every((n) => n.startsWith(OWNER_NAME.split(' ')[0])),
+      `the family name narrows the list: ${family}`,
+    );
     await assetForm.locator('#owner_id').selectOption({ label: OWNER_NAME });
     await assetForm.locator('#c').selectOption(ASSET.c);
     await assetForm.locator('#i').selectOption(ASSET.i);

@@ -287,6 +287,8 @@ pub trait OrgRepo: Send + Sync {
     async fn insert_batch(&self, b: &OrgBatch, audits: Vec<AuditDraft>) -> Result<(), StoreError>;
 
     async fn delegations(&self) -> Result<Vec<Delegation>, StoreError>;
+    /// The delegations naming this person as the deputy.
+    async fn delegations_to(&self, deputy: Uuid) -> Result<Vec<Delegation>, StoreError>;
     async fn insert_delegation(&self, d: &Delegation, audit: AuditDraft) -> Result<(), StoreError>;
     async fn end_delegation(
         &self,

@@ -84,6 +84,19 @@ pub enum AssetSort {
     Updated,
 }
 
+impl AssetSort {
+    /// `ref_no`, `name`, `importance` or `updated`.
+    pub fn parse(s: &str) -> Option<AssetSort> {
+        match s {
+            "ref_no" => Some(AssetSort::RefNo),
+            "name" => Some(AssetSort::Name),
+            "importance" => Some(AssetSort::Importance),
+            "updated" => Some(AssetSort::Updated),
+            _ => None,
+        }
+    }
+}
+
 /// Who may see which assets: None = all.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
@@ -223,6 +236,19 @@ pub enum RiskSort {
     Updated,
 }
 
+impl RiskSort {
+    /// `ref_no`, `score`, `residual` or `updated`.
+    pub fn parse(s: &str) -> Option<RiskSort> {
+        match s {
+            "ref_no" => Some(RiskSort::RefNo),
+            "score" => Some(RiskSort::Score),
+            "residual" => Some(RiskSort::Residual),
+            "updated" => Some(RiskSort::Updated),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RiskFilter {
     /// Contains, in the risk's or the asset's number or name, or the threat.
@@ -236,6 +262,9 @@ pub struct RiskFilter {
     pub sort: RiskSort,
     pub offset: u32,
     pub limit: u32,
+    /// Not counted: the total reads as the number of rows returned (for
+    /// callers that show every row, up to the limit).
+    pub uncounted: bool,
 }
 
 /// A control chosen for a risk (RISK-4.3).
@@ -298,6 +327,15 @@ pub struct ThreatIntel {
     pub evaluated_on: Option<Date>,
 }
 
+/// An asset in a list, with its owner's and department's names.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AssetListItem {
+    pub asset: Asset,
+    pub owner: String,
+    /// Empty when the asset belongs to no department.
+    pub department: String,
+}
+
 /// Counts of risks at each (likelihood, impact).
 pub type HeatCounts = Vec<(u8, u8, u64)>;
 
@@ -317,7 +355,12 @@ pub trait RiskRepo: Send + Sync {
 
     /// A page of assets and how many match in all.
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError>;
+    /// A page of assets with their owners' and departments' names, and how
+    /// many match in all.
+    async fn asset_items(&self, f: &AssetFilter) -> Result<(Vec<AssetListItem>, u64), StoreError>;
     async fn asset(&self, id: Uuid) -> Result<Asset, StoreError>;
+    /// An asset with its owner's and department's names.
+    async fn asset_item(&self, id: Uuid) -> Result<AssetListItem, StoreError>;
     async fn assets_by_ref(&self, refs: &[String]) -> Result<Vec<Asset>, StoreError>;
     async fn assets_by_id(&self, ids: &[Uuid]) -> Result<Vec<Asset>, StoreError>;
     /// Inserts (version 1; the number is allocated when `ref_no` is empty)
@@ -338,7 +381,9 @@ pub trait RiskRepo: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn threats(&self) -> Result<Vec<Threat>, StoreError>;
+    async fn threat(&self, id: Uuid) -> Result<Option<Threat>, StoreError>;
     async fn vulnerabilities(&self) -> Result<Vec<Vulnerability>, StoreError>;
+    async fn vulnerability(&self, id: Uuid) -> Result<Option<Vulnerability>, StoreError>;
     async fn save_threat(&self, t: &Threat, audit: AuditDraft) -> Result<(), StoreError>;
     async fn save_vulnerability(
         &self,

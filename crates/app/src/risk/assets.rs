@@ -58,13 +58,7 @@ pub struct AssetInput {
     pub retired_on: String,
 }
 
-/// An asset in a list, with its owner's and department's names.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AssetListItem {
-    pub asset: Asset,
-    pub owner: String,
-    pub department: String,
-}
+pub use crate::ports::AssetListItem;
 
 /// An asset's page.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -149,43 +143,9 @@ impl App {
     ) -> AppResult<(Vec<AssetListItem>, u64)> {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
-        let (assets, total) = self.store.assets(&f).await?;
-        // Only the owners on this page: one query, however large the company.
-        let mut owners: Vec<Uuid> = assets.iter().map(|a| a.owner_id).collect();
-        owners.sort();
-        owners.dedup();
-        let names: HashMap<Uuid, String> = if owners.is_empty() {
-            HashMap::new()
-        } else {
-            self.store
-                .person_names(&owners)
-                .await?
-                .into_iter()
-                .collect()
-        };
-        let depts = self.department_names().await?;
-        let items = assets
-            .into_iter()
-            .map(|a| AssetListItem {
-                owner: names.get(&a.owner_id).cloned().unwrap_or_default(),
-                department: a
-                    .department_id
-                    .and_then(|d| depts.get(&d).cloned())
-                    .unwrap_or_default(),
-                asset: a,
-            })
-            .collect();
-        Ok((items, total))
-    }
-
-    pub(crate) async fn department_names(&self) -> AppResult<HashMap<Uuid, String>> {
-        Ok(self
-            .store
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect())
+        // The owners' and departments' names come with the page: one query
+        // for the rows, one for the count.
+        Ok(self.store.asset_items(&f).await?)
     }
 
     /// An asset the actor may see (404 otherwise).
@@ -200,13 +160,15 @@ impl App {
 
     pub async fn asset_view(&self, actor: &Actor, id: Uuid) -> AppResult<AssetView> {
         let access = RiskAccess::of(actor);
-        let asset = self.visible_asset(actor, id).await?;
+        let AssetListItem {
+            asset,
+            owner,
+            department,
+        } = self.store.asset_item(id).await?;
+        if !access.sees(asset.owner_id, asset.department_id) {
+            return Err(AppError::NotFound);
+        }
         let method = self.store.risk_method().await?;
-        let owner = self.store.person(asset.owner_id).await?.name;
-        let department = match asset.department_id {
-            Some(d) => self.store.department(d).await?.name,
-            None => String::new(),
-        };
         let links = self.store.asset_links(id).await?;
         let others: Vec<Uuid> = links
             .iter()
@@ -234,6 +196,7 @@ impl App {
             .risks(&RiskFilter {
                 asset_id: Some(id),
                 limit: 500,
+                uncounted: true,
                 ..Default::default()
             })
             .await?;

@@ -161,6 +161,7 @@ impl App {
             .risks(&RiskFilter {
                 threat_id: Some(id),
                 limit: 500,
+                uncounted: true,
                 ..Default::default()
             })
             .await?;
@@ -383,12 +384,13 @@ impl App {
         let intel = self.store.threat_intel_item(id).await?;
         let (threat, risks) = match intel.threat_id {
             Some(t) => {
-                let threat = self.store.threats().await?.into_iter().find(|x| x.id == t);
+                let threat = self.store.threat(t).await?;
                 let (risks, _) = self
                     .store
                     .risks(&RiskFilter {
                         threat_id: Some(t),
                         limit: 500,
+                        uncounted: true,
                         ..Default::default()
                     })
                     .await?;

@@ -250,16 +250,11 @@ impl App {
         let method = self.store.risk_method().await?;
         let controls = self.store.risk_controls(id).await?;
         let threat = match risk.threat_id {
-            Some(t) => self.store.threats().await?.into_iter().find(|x| x.id == t),
+            Some(t) => self.store.threat(t).await?,
             None => None,
         };
         let vulnerability = match risk.vulnerability_id {
-            Some(v) => self
-                .store
-                .vulnerabilities()
-                .await?
-                .into_iter()
-                .find(|x| x.id == v),
+            Some(v) => self.store.vulnerability(v).await?,
             None => None,
         };
         let owner = match risk.owner_id {
@@ -717,6 +712,7 @@ impl App {
                     departments: Vec::new(),
                 }),
                 limit: 200,
+                uncounted: true,
                 ..Default::default()
             })
             .await?;

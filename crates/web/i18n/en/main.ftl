@@ -33,6 +33,7 @@ action-open = Open
 action-back = Back
 action-confirm = Are you sure?
 filter-all = All
+picker-filter = Type part of a name to narrow the list
 list-empty = Nothing to show.
 list-next = Next page
 form-has-errors = Some fields need attention. See the messages next to them.

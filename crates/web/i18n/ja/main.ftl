@@ -33,6 +33,7 @@ action-open = 開く
 action-back = 戻る
 action-confirm = 本当に実行しますか？
 filter-all = すべて
+picker-filter = 氏名の一部を入力して絞り込み
 list-empty = 該当するものはありません。
 list-next = 次のページ
 form-has-errors = 入力内容に誤りがあります。各項目のメッセージを確認してください。

@@ -80,7 +80,7 @@ pub struct AssetPage {
 }
 
 #[utoipa::path(get, path = "/api/v1/assets", tag = "risk", security(("bearer" = [])), params(AssetQuery),
-    responses((status = 200, body = AssetPage)))]
+    responses((status = 200, body = AssetPage), (status = 422, body = crate::error::Problem)))]
 pub async fn list_assets(
     State(s): State<AppState>,
     c: ApiCaller,
@@ -88,18 +88,15 @@ pub async fn list_assets(
 ) -> Result<Json<AssetPage>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let offset = q.offset.unwrap_or(0);
+    let form = c.choice("form", "unknown", q.form.as_deref(), Form::parse)?;
+    let sort = c.choice("sort", "unknown", q.sort.as_deref(), AssetSort::parse)?;
     let f = AssetFilter {
         text: q.q,
-        form: q.form.as_deref().and_then(Form::parse),
+        form,
         min_importance: q.min_importance,
         owner_id: q.owner_id,
         department_id: q.department_id,
-        sort: match q.sort.as_deref() {
-            Some("name") => AssetSort::Name,
-            Some("importance") => AssetSort::Importance,
-            Some("updated") => AssetSort::Updated,
-            _ => AssetSort::RefNo,
-        },
+        sort: sort.unwrap_or_default(),
         offset,
         limit,
         ..Default::default()
@@ -175,7 +172,7 @@ pub struct RiskPage {
 }
 
 #[utoipa::path(get, path = "/api/v1/risks", tag = "risk", security(("bearer" = [])), params(RiskQuery),
-    responses((status = 200, body = RiskPage)))]
+    responses((status = 200, body = RiskPage), (status = 422, body = crate::error::Problem)))]
 pub async fn list_risks(
     State(s): State<AppState>,
     c: ApiCaller,
@@ -183,19 +180,16 @@ pub async fn list_risks(
 ) -> Result<Json<RiskPage>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let offset = q.offset.unwrap_or(0);
+    let status = c.choice("status", "unknown", q.status.as_deref(), RiskStatus::parse)?;
+    let sort = c.choice("sort", "unknown", q.sort.as_deref(), RiskSort::parse)?;
     let f = RiskFilter {
         text: q.q,
-        status: q.status.as_deref().and_then(RiskStatus::parse),
+        status,
         asset_id: q.asset_id,
         threat_id: q.threat_id,
         min_score: q.min_score,
         needs_review: q.needs_review.unwrap_or(false),
-        sort: match q.sort.as_deref() {
-            Some("score") => RiskSort::Score,
-            Some("residual") => RiskSort::Residual,
-            Some("updated") => RiskSort::Updated,
-            _ => RiskSort::RefNo,
-        },
+        sort: sort.unwrap_or_default(),
         offset,
         limit,
         ..Default::default()

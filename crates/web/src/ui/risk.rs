@@ -126,12 +126,7 @@ impl AssetQuery {
             form: AssetForm::parse(&self.form),
             min_importance: self.importance.parse().ok(),
             include_retired: self.retired.is_some(),
-            sort: match self.sort.as_str() {
-                "name" => AssetSort::Name,
-                "importance" => AssetSort::Importance,
-                "updated" => AssetSort::Updated,
-                _ => AssetSort::RefNo,
-            },
+            sort: AssetSort::parse(&self.sort).unwrap_or_default(),
             offset: self.page.unwrap_or(1).saturating_sub(1) * PAGE,
             limit: PAGE,
             // A search is counted to a thousand: "1,000 or more" is what a
@@ -799,12 +794,7 @@ impl RiskQuery {
             text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
             status: RiskStatus::parse(&self.status),
             needs_review: self.review.is_some(),
-            sort: match self.sort.as_str() {
-                "score" => RiskSort::Score,
-                "residual" => RiskSort::Residual,
-                "updated" => RiskSort::Updated,
-                _ => RiskSort::RefNo,
-            },
+            sort: RiskSort::parse(&self.sort).unwrap_or_default(),
             offset: self.page.unwrap_or(1).saturating_sub(1) * PAGE,
             limit: PAGE,
             ..Default::default()

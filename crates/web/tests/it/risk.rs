@@ -599,6 +599,43 @@ IA-002,見積書控え,営業,帳票,紙,営業部キャビネット,社内,営�
     let j = r.json();
     assert_eq!(j["total"], 1);
     assert_eq!(j["items"][0]["asset"]["ref_no"], "IA-002");
+    // The owner's and department's names come with each row.
+    let owner_name = j["items"][0]["owner"].as_str().unwrap_or_default();
+    assert!(!owner_name.is_empty(), "{}", r.text);
+    let one = c
+        .api(
+            Method::GET,
+            &format!(
+                "/api/v1/assets/{}",
+                j["items"][0]["asset"]["id"].as_str().unwrap()
+            ),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.json()["owner"], owner_name);
+    assert_eq!(one.json()["department"], j["items"][0]["department"]);
+    // An unknown form, sort or status is refused and named, not ignored.
+    for (url, field) in [
+        ("/api/v1/assets?form=rock", "form"),
+        ("/api/v1/assets?sort=colour", "sort"),
+        ("/api/v1/risks?status=maybe", "status"),
+        ("/api/v1/risks?sort=colour", "sort"),
+    ] {
+        let r = c.api(Method::GET, url, &token, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            r.text
+        );
+        assert!(r.text.contains(field), "{url}: {}", r.text);
+    }
+    let r = c
+        .api(Method::GET, "/api/v1/assets?form=&sort=name", &token, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let owner = person_id(&app, EMPLOYEE).await;
     let r = c
         .api(
