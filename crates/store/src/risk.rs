@@ -853,15 +853,16 @@ impl RiskRepo for SqlStore {
         tx.commit().await
     }
 
-    async fn asset_items(&self, f: &AssetFilter) -> Result<(Vec<AssetListItem>, u64), StoreError> {
-        let (list, count) = asset_list(f, self.db.kind(), true);
+    async fn asset_items(&self, f: &AssetFilter) -> Result<Vec<AssetListItem>, StoreError> {
+        let (list, _) = asset_list(f, self.db.kind(), true);
         let rows: Vec<AssetItemRow> = self.db.fetch_all(&list).await?;
+        rows.into_iter().map(AssetListItem::try_from).collect()
+    }
+
+    async fn asset_count(&self, f: &AssetFilter) -> Result<u64, StoreError> {
+        let (_, count) = asset_list(f, self.db.kind(), false);
         let count: CountRow = self.db.fetch_one(&count).await?;
-        let items = rows
-            .into_iter()
-            .map(AssetListItem::try_from)
-            .collect::<Result<_, StoreError>>()?;
-        Ok((items, u64::try_from(count.n).unwrap_or(0)))
+        Ok(u64::try_from(count.n).unwrap_or(0))
     }
 
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError> {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{RiskAccess, optional_text};
 use crate::error::Errors;
-use crate::ports::{Asset, AssetFilter, AssetLink, RiskFilter, RiskRow};
+use crate::ports::{Asset, AssetFilter, AssetLink, AssetSort, RiskFilter, RiskRow};
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
 /// An asset as entered in the form or the API.
@@ -143,9 +143,28 @@ impl App {
     ) -> AppResult<(Vec<AssetListItem>, u64)> {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
-        // The owners' and departments' names come with the page: one query
-        // for the rows, one for the count.
-        Ok(self.store.asset_items(&f).await?)
+        // The owners' and departments' names come with the page's rows; the
+        // count is kept while the data has not changed (the chain's head).
+        let (head, _) = self.store.head().await?;
+        let filter = format!(
+            "{:?}",
+            AssetFilter {
+                offset: 0,
+                limit: 0,
+                sort: AssetSort::default(),
+                ..f.clone()
+            }
+        );
+        let counts = &self.snapshots.asset_counts;
+        let total = match counts.get(head, &filter) {
+            Some(n) => n,
+            None => {
+                let n = self.store.asset_count(&f).await?;
+                counts.put(head, filter, n);
+                n
+            }
+        };
+        Ok((self.store.asset_items(&f).await?, total))
     }
 
     /// An asset the actor may see (404 otherwise).

@@ -647,6 +647,16 @@ IA-002,見積書控え,営業,帳票,紙,営業部キャビネット,社内,営�
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["importance"], 2);
+    // The count kept for the list follows the change.
+    let r = c
+        .api(
+            Method::GET,
+            "/api/v1/assets?form=paper&limit=1",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["total"], 2, "{}", r.text);
     let bad = c
         .api(
             Method::POST,
