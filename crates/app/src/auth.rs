@@ -820,13 +820,26 @@ impl App {
 
     /// Resolves `Authorization: Bearer …` to an actor with the token's scopes.
     pub async fn token_actor(&self, secret: &str) -> AppResult<Actor> {
-        let t = self
+        let hash = secret_hash(secret.trim());
+        // Kept while nothing has changed (see `Snapshots::callers`); the
+        // token's own dates are checked at every request all the same.
+        let key = self.snapshot_key().await?;
+        let now = self.now();
+        let still_valid =
+            |t: &ApiTokenRecord| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| now < e);
+        if let Some((t, actor)) = self.snapshots.callers.get(key, &hash) {
+            return if still_valid(&t) && !actor.person.has_left(self.today()) {
+                Ok(actor)
+            } else {
+                Err(AppError::Unauthenticated)
+            };
+        }
+        let mut t = self
             .store
-            .token_by_hash(&secret_hash(secret.trim()))
+            .token_by_hash(&hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let now = self.now();
-        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| now >= e) {
+        if !still_valid(&t) {
             return Err(AppError::Unauthenticated);
         }
         let person = self.store.person(t.person_id).await?;
@@ -834,23 +847,29 @@ impl App {
         if cred.is_none_or(|c| c.disabled) || person.has_left(self.today()) {
             return Err(AppError::Unauthenticated);
         }
+        // "Last used" to the minute: the token is read again at least once a
+        // minute, when the kept callers start over.
         if t.last_used_at
             .is_none_or(|u| now - u >= Duration::minutes(1))
         {
             self.store.mark_token_used(t.id, now).await?;
+            t.last_used_at = Some(now);
         }
         let scopes = match t.scopes.as_str() {
             "all" => None,
             s => Some(s.split_whitespace().filter_map(Permission::parse).collect()),
         };
-        self.actor_for(
-            person,
-            Via::Token {
-                token_id: t.id,
-                scopes,
-            },
-        )
-        .await
+        let actor = self
+            .actor_for(
+                person,
+                Via::Token {
+                    token_id: t.id,
+                    scopes,
+                },
+            )
+            .await?;
+        self.snapshots.callers.put(key, hash, (t, actor.clone()));
+        Ok(actor)
     }
 
     /// The actor for command-line use on the server, by e-mail.

@@ -85,6 +85,22 @@ impl App {
         })
     }
 
+    /// How many records match a list's filter (`what`: the list and the
+    /// filter's description), counted once per state of the data.
+    async fn kept_count<F>(&self, what: String, count: F) -> AppResult<u64>
+    where
+        F: std::future::Future<Output = Result<u64, ports::StoreError>>,
+    {
+        let (head, _) = self.store.head().await?;
+        let counts = &self.snapshots.counts;
+        if let Some(n) = counts.get(head, &what) {
+            return Ok(n);
+        }
+        let n = count.await?;
+        counts.put(head, what, n);
+        Ok(n)
+    }
+
     pub fn today(&self) -> time::Date {
         // Dates of the organisation are kept in its zone (Asia/Tokyo, UTC+9).
         self.now().to_offset(ORG_OFFSET).date()

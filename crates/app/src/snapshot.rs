@@ -47,41 +47,42 @@ impl<T> Snapshot<T> {
     }
 }
 
-/// How many records match a list's filter, kept while the data has not
-/// changed (counts do not depend on the clock): counting walks every match,
-/// tens of thousands in a large register, for every page shown.
-pub(crate) struct Counts {
-    /// The chain's head the counts belong to, and the counts by filter.
-    slot: Mutex<(i64, HashMap<String, u64>)>,
+/// Values by name (a list's filter, a token), kept for one state `K` of
+/// the data: a value put for another state replaces them all. At most
+/// `MAX` names are kept; past it they start over.
+pub(crate) struct Kept<K, V> {
+    slot: Mutex<Option<(K, HashMap<String, V>)>>,
 }
 
-impl Counts {
-    /// Filters kept at most; past it the counts start over.
+impl<K: PartialEq + Copy, V: Clone> Kept<K, V> {
     const MAX: usize = 1024;
 
-    pub fn get(&self, head: i64, filter: &str) -> Option<u64> {
+    pub fn get(&self, state: K, name: &str) -> Option<V> {
         let slot = self.slot.lock().ok()?;
-        if slot.0 == head {
-            slot.1.get(filter).copied()
+        let (k, values) = slot.as_ref()?;
+        if *k == state {
+            values.get(name).cloned()
         } else {
             None
         }
     }
 
-    pub fn put(&self, head: i64, filter: String, n: u64) {
+    pub fn put(&self, state: K, name: String, value: V) {
         if let Ok(mut slot) = self.slot.lock() {
-            if slot.0 != head || slot.1.len() >= Self::MAX {
-                *slot = (head, HashMap::new());
+            match slot.as_mut() {
+                Some((k, values)) if *k == state && values.len() < Self::MAX => {
+                    values.insert(name, value);
+                }
+                _ => *slot = Some((state, HashMap::from([(name, value)]))),
             }
-            slot.1.insert(filter, n);
         }
     }
 }
 
-impl Default for Counts {
-    fn default() -> Counts {
-        Counts {
-            slot: Mutex::new((-1, HashMap::new())),
+impl<K, V> Default for Kept<K, V> {
+    fn default() -> Kept<K, V> {
+        Kept {
+            slot: Mutex::new(None),
         }
     }
 }
@@ -92,7 +93,14 @@ pub(crate) struct Snapshots {
     pub obligations: Snapshot<Vec<crate::compliance::ObligationRow>>,
     pub departments: Snapshot<Vec<crate::compliance::DepartmentRollup>>,
     pub risks: Snapshot<crate::risk::RiskOverview>,
-    pub asset_counts: Counts,
+    /// How many records match a list's filter, by list and filter, for the
+    /// chain's head (counts do not depend on the clock): counting walks
+    /// every match, tens of thousands in a large register.
+    pub counts: Kept<i64, u64>,
+    /// Who an API token signs in, by the token's hash: the token, the
+    /// person, their credential, roles and delegations change only with an
+    /// audit event, and the minute bounds the day's roles and delegations.
+    pub callers: Kept<Key, (crate::ports::ApiTokenRecord, crate::Actor)>,
 }
 
 #[cfg(test)]
@@ -114,8 +122,8 @@ mod tests {
     }
 
     #[test]
-    fn a_count_is_kept_until_the_data_changes() {
-        let c = Counts::default();
+    fn values_are_kept_for_their_state_only() {
+        let c: Kept<i64, u64> = Kept::default();
         assert_eq!(c.get(7, "form=paper"), None);
         c.put(7, "form=paper".into(), 120);
         c.put(7, "all".into(), 5000);
@@ -123,12 +131,13 @@ mod tests {
         assert_eq!(c.get(7, "all"), Some(5000));
         assert_eq!(c.get(8, "form=paper"), None, "a change");
         c.put(8, "all".into(), 5001);
-        assert_eq!(c.get(7, "all"), None, "the older counts are gone");
+        assert_eq!(c.get(7, "all"), None, "the older values are gone");
         assert_eq!(c.get(8, "all"), Some(5001));
-        for n in 0..Counts::MAX + 1 {
+        for n in 0..Kept::<i64, u64>::MAX {
             c.put(8, format!("f{n}"), 1);
         }
         assert!(c.get(8, "all").is_none(), "started over past the limit");
-        assert_eq!(c.get(8, &format!("f{}", Counts::MAX)), Some(1));
+        let last = format!("f{}", Kept::<i64, u64>::MAX - 1);
+        assert_eq!(c.get(8, &last), Some(1));
     }
 }

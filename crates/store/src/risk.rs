@@ -1189,6 +1189,12 @@ impl RiskRepo for SqlStore {
         Ok((items, u64::try_from(count.n).unwrap_or(0)))
     }
 
+    async fn risk_count(&self, f: &RiskFilter) -> Result<u64, StoreError> {
+        let (_, count) = risk_list(f, self.db.kind());
+        let count: CountRow = self.db.fetch_one(&count).await?;
+        Ok(u64::try_from(count.n).unwrap_or(0))
+    }
+
     async fn risk(&self, id: Uuid) -> Result<Risk, StoreError> {
         let r: Option<RiskDbRow> = self
             .db

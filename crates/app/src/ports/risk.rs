@@ -409,6 +409,8 @@ pub trait RiskRepo: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn risks(&self, f: &RiskFilter) -> Result<(Vec<RiskRow>, u64), StoreError>;
+    /// How many risks match.
+    async fn risk_count(&self, f: &RiskFilter) -> Result<u64, StoreError>;
     async fn risk(&self, id: Uuid) -> Result<Risk, StoreError>;
     async fn risk_controls(&self, risk_id: Uuid) -> Result<Vec<RiskControl>, StoreError>;
     /// Inserts (version 1; its number is allocated here) or updates (stored

@@ -144,10 +144,9 @@ impl App {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
         // The owners' and departments' names come with the page's rows; the
-        // count is kept while the data has not changed (the chain's head).
-        let (head, _) = self.store.head().await?;
-        let filter = format!(
-            "{:?}",
+        // count is kept while the data has not changed.
+        let what = format!(
+            "assets {:?}",
             AssetFilter {
                 offset: 0,
                 limit: 0,
@@ -155,15 +154,7 @@ impl App {
                 ..f.clone()
             }
         );
-        let counts = &self.snapshots.asset_counts;
-        let total = match counts.get(head, &filter) {
-            Some(n) => n,
-            None => {
-                let n = self.store.asset_count(&f).await?;
-                counts.put(head, filter, n);
-                n
-            }
-        };
+        let total = self.kept_count(what, self.store.asset_count(&f)).await?;
         Ok((self.store.asset_items(&f).await?, total))
     }
 

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::{RiskAccess, optional_text};
 use crate::error::Errors;
-use crate::ports::{Asset, Risk, RiskControl, RiskFilter, RiskRow, Threat, Vulnerability};
+use crate::ports::{
+    Asset, Risk, RiskControl, RiskFilter, RiskRow, RiskSort, Threat, Vulnerability,
+};
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
 /// The analysis of a risk, as entered.
@@ -234,7 +236,26 @@ impl App {
     ) -> AppResult<(Vec<RiskRow>, u64)> {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
-        Ok(self.store.risks(&f).await?)
+        // The count is kept while the data has not changed.
+        let what = format!(
+            "risks {:?}",
+            RiskFilter {
+                offset: 0,
+                limit: 0,
+                sort: RiskSort::default(),
+                uncounted: false,
+                ..f.clone()
+            }
+        );
+        let total = self.kept_count(what, self.store.risk_count(&f)).await?;
+        let (rows, _) = self
+            .store
+            .risks(&RiskFilter {
+                uncounted: true,
+                ..f
+            })
+            .await?;
+        Ok((rows, total))
     }
 
     /// A risk the actor may see, with its asset.

@@ -67,8 +67,28 @@ async fn tokens_act_as_their_owner_or_less(t: &TestDb) {
             .status,
         StatusCode::FORBIDDEN
     );
-    // A revoked token stops working.
+    // A role given takes effect at the token's next request (who a token
+    // signs in is kept only while nothing changes).
     let owner = app.app.cli_actor(EMPLOYEE).await.unwrap();
+    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    app.app
+        .assign_role(
+            &secretariat,
+            &mamori_app::org::AssignmentInput {
+                person_id: owner.id(),
+                role: "auditor".into(),
+                department_id: None,
+                starts_on: app.app.today().to_string(),
+                ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let r = c
+        .api(Method::GET, "/api/v1/audit-events", &employee, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A revoked token stops working.
     let tokens = app.app.tokens(&owner).await.unwrap();
     app.app.revoke_token(&owner, tokens[0].id).await.unwrap();
     assert_eq!(
