@@ -256,9 +256,20 @@ pub fn costly_steps(
             .map_or(name, |(_, t)| t);
         LARGE_TABLES.contains(&table)
     };
+    let node = |step: &str| step.trim().trim_start_matches("->").trim().to_string();
+    // PostgreSQL: the table a scan node reads ("Index Scan using x on assets a").
+    let scanned = |step: &str| {
+        let step = node(step);
+        if !step.contains("Scan") || step.starts_with("Subquery Scan") {
+            return None;
+        }
+        step.split_once(" on ")
+            .map(|(_, rest)| first_word(rest).to_string())
+    };
     plan.iter()
-        .filter(|step| {
-            let step = step.trim().trim_start_matches("->").trim();
+        .enumerate()
+        .filter(|(n, step)| {
+            let step = node(step);
             match kind {
                 // "SCAN assets" reads the table; "SCAN assets USING INDEX …"
                 // walks an index in the order asked, "SEARCH" seeks.
@@ -269,17 +280,112 @@ pub fn costly_steps(
                             && step.starts_with("USE TEMP B-TREE FOR")
                             && step.contains("ORDER BY"))
                 }
-                DbKind::Postgres => step.split_once("Seq Scan on ").is_some_and(|(_, rest)| {
-                    let mut words = rest.split_whitespace();
-                    let table = words.next().unwrap_or_default();
-                    large(table)
-                }),
+                // "Seq Scan on assets" reads the table; a "Sort" of more than
+                // two pages' rows whose input is a scan of a large table
+                // sorts the table to find a page (a sort of the rows a
+                // filter leaves, or of a page's own rows, is cheap).
+                DbKind::Postgres => {
+                    step.strip_prefix("Seq Scan on ")
+                        .is_some_and(|rest| large(first_word(rest)))
+                        || (!q.bounded
+                            && step.starts_with("Sort ")
+                            && estimated_rows(&step).is_some_and(|r| r > SORTED_ROWS_MAX)
+                            && plan[n + 1..]
+                                .iter()
+                                .find(|s| s.trim().starts_with("->"))
+                                .and_then(|s| scanned(s))
+                                .is_some_and(|t| large(&t)))
+                }
             }
         })
-        .cloned()
+        .map(|(_, step)| step.clone())
         .collect()
+}
+
+/// Rows a sort may take without being a sort of the table: two pages of
+/// the check's queries (50 rows each).
+const SORTED_ROWS_MAX: u64 = 100;
+
+/// The planner's estimate of a step's rows (`rows=500` in PostgreSQL's plan).
+fn estimated_rows(step: &str) -> Option<u64> {
+    let (_, rest) = step.split_once("rows=")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn first_word(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(bounded: bool) -> ListQuery {
+        ListQuery {
+            name: "assets",
+            stmt: Stmt::new("SELECT 1"),
+            bounded,
+        }
+    }
+
+    fn lines(plan: &str) -> Vec<String> {
+        plan.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn postgres_sorting_a_large_table_for_a_page_is_costly() {
+        let plan = lines(
+            "Limit  (cost=3724.44..4140.06 rows=50 width=65)
+  ->  Sort  (cost=3724.44..3849.47 rows=50011 width=49)
+        Sort Key: assets.importance DESC, assets.ref_no
+        ->  Index Scan using assets_page_ref on assets  (cost=0.29..2063.11 rows=50011 width=49)",
+        );
+        let costly = costly_steps(&query(false), DbKind::Postgres, &plan, &[]);
+        assert_eq!(costly.len(), 1, "{costly:?}");
+        assert!(costly[0].contains("Sort"));
+        assert!(
+            costly_steps(&query(true), DbKind::Postgres, &plan, &[]).is_empty(),
+            "a bounded query may sort"
+        );
+    }
+
+    #[test]
+    fn postgres_sorting_a_page_or_a_few_rows_is_not() {
+        // The page's own rows, from a subquery.
+        let page = lines(
+            "Sort  (cost=61.76..63.01 rows=50 width=198)
+  Sort Key: assets_1.ref_no
+  ->  Subquery Scan on assets  (cost=0.28..40.00 rows=50 width=198)
+        ->  Limit  (cost=0.28..39.00 rows=50 width=198)
+              ->  Index Scan using assets_active_ref on assets assets_1  (cost=0.28..390.00 rows=500 width=198)",
+        );
+        assert!(costly_steps(&query(false), DbKind::Postgres, &page, &[]).is_empty());
+        // The few rows a filter leaves.
+        let few = lines(
+            "Sort  (cost=28.57..28.67 rows=42 width=198)
+  Sort Key: assets.ref_no
+  ->  Bitmap Heap Scan on assets  (cost=4.60..27.40 rows=42 width=198)",
+        );
+        assert!(costly_steps(&query(false), DbKind::Postgres, &few, &[]).is_empty());
+        // A sequential scan of a large table is costly however few it keeps.
+        let seq = lines("Seq Scan on assets  (cost=0.00..2063.11 rows=42 width=49)");
+        assert_eq!(
+            costly_steps(&query(true), DbKind::Postgres, &seq, &[]).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn sqlite_steps() {
+        let plan = lines("SCAN assets\nUSE TEMP B-TREE FOR ORDER BY");
+        assert_eq!(
+            costly_steps(&query(false), DbKind::Sqlite, &plan, &[]).len(),
+            2
+        );
+        let ordered = lines("SCAN assets USING INDEX assets_page_ref");
+        assert!(costly_steps(&query(false), DbKind::Sqlite, &ordered, &[]).is_empty());
+    }
 }

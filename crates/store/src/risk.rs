@@ -468,17 +468,24 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
         AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
         AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
     };
-    let list = append(
-        Stmt::new(&if names {
-            format!("SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets")
-        } else {
-            format!("SELECT {ASSET_COLS} FROM assets")
-        }),
-        asset_where(f, kind),
-    )
-    .push(order)
-    .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
-    .push_bind(" OFFSET ?", i64::from(f.offset));
+    let page = |select: &str| {
+        append(Stmt::new(select), asset_where(f, kind))
+            .push(order)
+            .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
+            .push_bind(" OFFSET ?", i64::from(f.offset))
+    };
+    let list = match (names, kind) {
+        (false, _) => page(&format!("SELECT {ASSET_COLS} FROM assets")),
+        (true, DbKind::Sqlite) => page(&format!("SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets")),
+        // PostgreSQL computes the names of every row it skips to reach a
+        // later page: it looks them up for the page's rows only.
+        (true, DbKind::Postgres) => append(
+            Stmt::new(&format!("SELECT assets.*, {ASSET_NAMES} FROM (")),
+            page(&format!("SELECT {ASSET_COLS} FROM assets")),
+        )
+        .push(") AS assets")
+        .push(order),
+    };
     let count = match f.count_limit {
         None => append(
             Stmt::new("SELECT COUNT(*) AS n FROM assets"),
