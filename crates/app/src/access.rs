@@ -99,6 +99,10 @@ pub struct Actor {
     /// Roles held as deputy for someone unavailable (POL-8.5).
     pub acting_roles: Vec<Role>,
     pub via: Via,
+    /// The audit chain's head read when the request was signed in (a
+    /// token's request reads it to find its caller), so that the figures
+    /// kept per state need not read it again; None: read it when needed.
+    pub(crate) state: Option<i64>,
 }
 
 impl Actor {

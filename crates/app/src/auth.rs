@@ -201,6 +201,7 @@ impl App {
             assignments,
             acting_roles,
             via,
+            state: None,
         })
     }
 
@@ -246,6 +247,7 @@ impl App {
             assignments: vec![],
             acting_roles: vec![],
             via: Via::Cli,
+            state: None,
         };
         let refuse = |reason: &str| {
             self.draft(
@@ -329,6 +331,7 @@ impl App {
             assignments: vec![],
             acting_roles: vec![],
             via: Via::Cli,
+            state: None,
         };
         let mut draft = self
             .draft(
@@ -859,7 +862,7 @@ impl App {
             "all" => None,
             s => Some(s.split_whitespace().filter_map(Permission::parse).collect()),
         };
-        let actor = self
+        let mut actor = self
             .actor_for(
                 person,
                 Via::Token {
@@ -868,6 +871,7 @@ impl App {
                 },
             )
             .await?;
+        actor.state = Some(key.head);
         self.snapshots.callers.put(key, hash, (t, actor.clone()));
         Ok(actor)
     }
@@ -989,6 +993,7 @@ pub fn system_actor(today: time::Date) -> Actor {
         assignments,
         acting_roles: vec![],
         via: Via::Cli,
+        state: None,
     }
 }
 

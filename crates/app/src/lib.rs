@@ -86,12 +86,16 @@ impl App {
     }
 
     /// How many records match a list's filter (`what`: the list and the
-    /// filter's description), counted once per state of the data.
-    async fn kept_count<F>(&self, what: String, count: F) -> AppResult<u64>
+    /// filter's description), counted once per state of the data (the one
+    /// the request was signed in at, when known).
+    async fn kept_count<F>(&self, actor: &Actor, what: String, count: F) -> AppResult<u64>
     where
         F: std::future::Future<Output = Result<u64, ports::StoreError>>,
     {
-        let (head, _) = self.store.head().await?;
+        let head = match actor.state {
+            Some(head) => head,
+            None => self.store.head().await?.0,
+        };
         let counts = &self.snapshots.counts;
         if let Some(n) = counts.get(head, &what) {
             return Ok(n);

@@ -95,9 +95,25 @@ struct ContextRow {
 const ASSET_COLS: &str = "id, ref_no, name, process, grp, form, location, usage, users, owner_id, department_id, \
      c, i, a, importance, leak_impact, registered_on, note, retired_on, version, updated_at";
 
-/// The owner's and the department's names of the asset of each row.
-const ASSET_NAMES: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
+/// The owner's and the department's names of the asset of each row, and
+/// the joins that find them (the columns of `assets` are then named with
+/// the table: `asset_cols_of("assets")`).
+const ASSET_NAMES: &str = "p.name AS owner_name, d.name AS department_name";
+const ASSET_NAMES_JOIN: &str = " LEFT JOIN people p ON p.id = assets.owner_id \
+     LEFT JOIN departments d ON d.id = assets.department_id";
+
+/// The same names looked up row by row (for PostgreSQL's pages).
+const ASSET_NAMES_LOOKUP: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
      (SELECT name FROM departments WHERE departments.id = assets.department_id) AS department_name";
+
+/// `ASSET_COLS`, each named with `table`.
+fn asset_cols_of(table: &str) -> String {
+    ASSET_COLS
+        .split(',')
+        .map(|c| format!("{table}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[derive(sqlx::FromRow)]
 struct AssetRow {
@@ -476,11 +492,15 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
     };
     let list = match (names, kind) {
         (false, _) => page(&format!("SELECT {ASSET_COLS} FROM assets")),
-        (true, DbKind::Sqlite) => page(&format!("SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets")),
+        (true, DbKind::Sqlite) => page(&format!(
+            "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN}",
+            asset_cols_of("assets")
+        )),
         // PostgreSQL computes the names of every row it skips to reach a
-        // later page: it looks them up for the page's rows only.
+        // later page: it looks them up for the page's rows only, one by one
+        // (a join of a hundred rows may have it read all the people).
         (true, DbKind::Postgres) => append(
-            Stmt::new(&format!("SELECT assets.*, {ASSET_NAMES} FROM (")),
+            Stmt::new(&format!("SELECT assets.*, {ASSET_NAMES_LOOKUP} FROM (")),
             page(&format!("SELECT {ASSET_COLS} FROM assets")),
         )
         .push(") AS assets")
@@ -888,7 +908,8 @@ impl RiskRepo for SqlStore {
             .db
             .fetch_optional(
                 &Stmt::new(&format!(
-                    "SELECT {ASSET_COLS}, {ASSET_NAMES} FROM assets WHERE id = ?"
+                    "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN} WHERE assets.id = ?",
+                    asset_cols_of("assets")
                 ))
                 .bind(id),
             )

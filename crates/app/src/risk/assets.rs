@@ -154,7 +154,9 @@ impl App {
                 ..f.clone()
             }
         );
-        let total = self.kept_count(what, self.store.asset_count(&f)).await?;
+        let total = self
+            .kept_count(actor, what, self.store.asset_count(&f))
+            .await?;
         Ok((self.store.asset_items(&f).await?, total))
     }
 

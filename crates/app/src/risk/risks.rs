@@ -247,7 +247,9 @@ impl App {
                 ..f.clone()
             }
         );
-        let total = self.kept_count(what, self.store.risk_count(&f)).await?;
+        let total = self
+            .kept_count(actor, what, self.store.risk_count(&f))
+            .await?;
         let (rows, _) = self
             .store
             .risks(&RiskFilter {
