@@ -102,7 +102,7 @@ const ASSET_NAMES: &str = "p.name AS owner_name, d.name AS department_name";
 const ASSET_NAMES_JOIN: &str = " LEFT JOIN people p ON p.id = assets.owner_id \
      LEFT JOIN departments d ON d.id = assets.department_id";
 
-/// The same names looked up row by row (for PostgreSQL's pages).
+/// The same names looked up row by row (for later pages).
 const ASSET_NAMES_LOOKUP: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
      (SELECT name FROM departments WHERE departments.id = assets.department_id) AS department_name";
 
@@ -492,9 +492,15 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
     };
     let list = match (names, kind) {
         (false, _) => page(&format!("SELECT {ASSET_COLS} FROM assets")),
-        (true, DbKind::Sqlite) => page(&format!(
+        // SQLite joins the first page's names (cheaper than a lookup per
+        // row), but would join every row an OFFSET skips; a later page looks
+        // them up for the rows it returns only.
+        (true, DbKind::Sqlite) if f.offset == 0 => page(&format!(
             "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN}",
             asset_cols_of("assets")
+        )),
+        (true, DbKind::Sqlite) => page(&format!(
+            "SELECT {ASSET_COLS}, {ASSET_NAMES_LOOKUP} FROM assets"
         )),
         // PostgreSQL computes the names of every row it skips to reach a
         // later page: it looks them up for the page's rows only, one by one
