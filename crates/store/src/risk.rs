@@ -10,6 +10,7 @@ use mamori_app::ports::{
 };
 use mamori_domain::risk::catalogue::ThreatSource;
 use mamori_domain::risk::{ContextKind, Form, LinkKind, RiskMethod, RiskStatus, Treatment};
+use std::sync::LazyLock;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -97,7 +98,7 @@ const ASSET_COLS: &str = "id, ref_no, name, process, grp, form, location, usage,
 
 /// The owner's and the department's names of the asset of each row, and
 /// the joins that find them (the columns of `assets` are then named with
-/// the table: `asset_cols_of("assets")`).
+/// the table: `ASSET_COLS_OF_ASSETS`).
 const ASSET_NAMES: &str = "p.name AS owner_name, d.name AS department_name";
 const ASSET_NAMES_JOIN: &str = " LEFT JOIN people p ON p.id = assets.owner_id \
      LEFT JOIN departments d ON d.id = assets.department_id";
@@ -106,14 +107,15 @@ const ASSET_NAMES_JOIN: &str = " LEFT JOIN people p ON p.id = assets.owner_id \
 const ASSET_NAMES_LOOKUP: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
      (SELECT name FROM departments WHERE departments.id = assets.department_id) AS department_name";
 
-/// `ASSET_COLS`, each named with `table`.
-fn asset_cols_of(table: &str) -> String {
+/// `ASSET_COLS`, each named with the table (`assets.id, …`), for the
+/// queries that join: built once, not per request.
+static ASSET_COLS_OF_ASSETS: LazyLock<String> = LazyLock::new(|| {
     ASSET_COLS
         .split(',')
-        .map(|c| format!("{table}.{}", c.trim()))
+        .map(|c| format!("assets.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
-}
+});
 
 #[derive(sqlx::FromRow)]
 struct AssetRow {
@@ -497,7 +499,7 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
         // them up for the rows it returns only.
         (true, DbKind::Sqlite) if f.offset == 0 => page(&format!(
             "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN}",
-            asset_cols_of("assets")
+            ASSET_COLS_OF_ASSETS.as_str()
         )),
         (true, DbKind::Sqlite) => page(&format!(
             "SELECT {ASSET_COLS}, {ASSET_NAMES_LOOKUP} FROM assets"
@@ -915,7 +917,7 @@ impl RiskRepo for SqlStore {
             .fetch_optional(
                 &Stmt::new(&format!(
                     "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN} WHERE assets.id = ?",
-                    asset_cols_of("assets")
+                    ASSET_COLS_OF_ASSETS.as_str()
                 ))
                 .bind(id),
             )
