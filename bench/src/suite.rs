@@ -348,7 +348,7 @@ async fn measure_endpoints(
         .filter(|e| {
             cfg.only
                 .as_ref()
-                .is_none_or(|o| e.path.contains(o.as_str()))
+                .is_none_or(|o| o.split(',').any(|t| e.path.contains(t)))
         })
         .collect();
 

@@ -49,7 +49,7 @@ struct Cli {
     /// Use target/release/mamori and mamori-ceiling as they are, without `cargo build`.
     #[arg(long)]
     no_build: bool,
-    /// Only the endpoints whose path contains this text.
+    /// Only the endpoints whose path contains this text (or one of several, comma-separated).
     #[arg(long)]
     only: Option<String>,
     /// The load generator (default: oha on PATH, or ~/.cargo/bin/oha).

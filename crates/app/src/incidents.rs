@@ -6,7 +6,7 @@
 //! Customer complaints are first reported to the committee within 12 hours
 //! (HR-4.2.7).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use mamori_domain::Role;
 use mamori_domain::documents::{Audience, Confidentiality, RecordKind, Tier, VersionState};
@@ -1277,11 +1277,30 @@ impl App {
         if !handles_complaints(actor) {
             return Err(AppError::Forbidden);
         }
+        // The settings once, each manager's name once: not two reads a row.
+        let hours = self.alert_settings().await?.complaint_first_report_hours;
+        let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut out = Vec::new();
         for c in self.store.complaints().await? {
-            out.push(self.complaint_view_of(c, false).await?);
+            let manager = match names.get(&c.manager_id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = self.manager_name(c.manager_id).await;
+                    names.insert(c.manager_id, n.clone());
+                    n
+                }
+            };
+            out.push(self.complaint_view_with(c, manager, hours, vec![]));
         }
         Ok(out)
+    }
+
+    async fn manager_name(&self, id: Uuid) -> String {
+        self.store
+            .person(id)
+            .await
+            .map(|p| p.name)
+            .unwrap_or_default()
     }
 
     async fn complaint_view_of(
@@ -1290,13 +1309,24 @@ impl App {
         with_updates: bool,
     ) -> AppResult<ComplaintView> {
         let hours = self.alert_settings().await?.complaint_first_report_hours;
-        Ok(ComplaintView {
-            manager: self
-                .store
-                .person(c.manager_id)
-                .await
-                .map(|p| p.name)
-                .unwrap_or_default(),
+        let updates = if with_updates {
+            self.store.complaint_updates(c.id).await?
+        } else {
+            vec![]
+        };
+        let manager = self.manager_name(c.manager_id).await;
+        Ok(self.complaint_view_with(c, manager, hours, updates))
+    }
+
+    fn complaint_view_with(
+        &self,
+        c: Complaint,
+        manager: String,
+        hours: u32,
+        updates: Vec<ComplaintUpdate>,
+    ) -> ComplaintView {
+        ComplaintView {
+            manager,
             first_report_due: rules::first_report_due(c.received_at, hours),
             first_report_late: rules::first_report_late(
                 c.received_at,
@@ -1304,13 +1334,9 @@ impl App {
                 self.now(),
                 hours,
             ),
-            updates: if with_updates {
-                self.store.complaint_updates(c.id).await?
-            } else {
-                vec![]
-            },
+            updates,
             complaint: c,
-        })
+        }
     }
 
     pub async fn complaint_view(&self, actor: &Actor, id: Uuid) -> AppResult<ComplaintView> {

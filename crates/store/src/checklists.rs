@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::audit::append_in;
+use crate::db::Tx;
 use crate::sql::Stmt;
+use crate::workflow::insert_rows;
 
 #[derive(sqlx::FromRow)]
 struct AttachmentRow {
@@ -52,6 +54,76 @@ impl From<RunRow> for ChecklistRun {
 }
 
 const RUN_COLS: &str = "id, document, owner_id, due_on, duty_id, created_at, submitted_at, items";
+
+/// The 8 values of a run as `RUN_COLS` names them.
+fn run_values(s: Stmt, r: &ChecklistRun) -> Stmt {
+    s.bind(r.id)
+        .bind(r.document.as_str())
+        .bind(r.owner_id)
+        .bind(r.due_on)
+        .bind(r.duty_id)
+        .bind(r.created_at)
+        .bind(r.submitted_at)
+        .bind(serde_json::to_string(&r.items).unwrap_or_else(|_| "[]".into()))
+}
+
+/// Answers, the assessments they make and the corrective items a "no"
+/// opens (with when each was opened), in the caller's transaction.
+async fn insert_findings(
+    tx: &mut Tx,
+    answers: &[ChecklistAnswer],
+    assessments: &[Assessment],
+    correctives: &[(CorrectiveItem, OffsetDateTime)],
+) -> Result<(), StoreError> {
+    insert_rows(
+        tx,
+        "INSERT INTO checklist_answers (run_id, obligation_id, answer, comment, attachment_id)",
+        5,
+        answers,
+        |s, a| {
+            Ok(s.bind(a.run_id)
+                .bind(a.obligation_id.as_str())
+                .bind(a.answer.as_str())
+                .bind(a.comment.as_str())
+                .bind(a.attachment_id))
+        },
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "INSERT INTO obligation_assessments (id, obligation_id, finding, note, evidence, assessed_by, assessed_at, assessed_on)",
+        8,
+        assessments,
+        |s, a| {
+            Ok(s.bind(a.id)
+                .bind(a.obligation_id.as_str())
+                .bind(a.finding.id())
+                .bind(a.note.as_str())
+                .bind(a.evidence.as_str())
+                .bind(a.assessed_by)
+                .bind(a.assessed_at)
+                .bind(a.assessed_on))
+        },
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "INSERT INTO corrective_items (id, obligation_id, run_id, title, owner_id, due_on, done_at, created_at)",
+        8,
+        correctives,
+        |s, (c, at)| {
+            Ok(s.bind(c.id)
+                .bind(c.obligation_id.as_str())
+                .bind(c.run_id)
+                .bind(c.title.as_str())
+                .bind(c.owner_id)
+                .bind(c.due_on)
+                .bind(c.done_at)
+                .bind(*at))
+        },
+    )
+    .await
+}
 
 #[derive(sqlx::FromRow)]
 struct AnswerRow {
@@ -118,17 +190,10 @@ impl ChecklistRepo for SqlStore {
     async fn create_run(&self, r: &ChecklistRun, audit: AuditDraft) -> Result<bool, StoreError> {
         let mut tx = self.db.begin().await?;
         let n = tx
-            .execute(
-                &Stmt::new(&format!("INSERT INTO checklist_runs ({RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, owner_id, due_on) DO NOTHING"))
-                    .bind(r.id)
-                    .bind(r.document.as_str())
-                    .bind(r.owner_id)
-                    .bind(r.due_on)
-                    .bind(r.duty_id)
-                    .bind(r.created_at)
-                    .bind(r.submitted_at)
-                    .bind(serde_json::to_string(&r.items).unwrap_or_else(|_| "[]".into())),
-            )
+            .execute(&run_values(
+                Stmt::new(&format!("INSERT INTO checklist_runs ({RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (document, owner_id, due_on) DO NOTHING")),
+                r,
+            ))
             .await?;
         if n == 1 {
             append_in(&mut tx, audit).await?;
@@ -195,47 +260,25 @@ impl ChecklistRepo for SqlStore {
         if n != 1 {
             return Err(StoreError::Stale);
         }
-        for a in answers {
-            tx.execute(
-                &Stmt::new("INSERT INTO checklist_answers (run_id, obligation_id, answer, comment, attachment_id) VALUES (?, ?, ?, ?, ?)")
-                    .bind(a.run_id)
-                    .bind(a.obligation_id.as_str())
-                    .bind(a.answer.as_str())
-                    .bind(a.comment.as_str())
-                    .bind(a.attachment_id),
-            )
-            .await?;
-        }
-        for a in assessments {
-            tx.execute(
-                &Stmt::new(
-                    "INSERT INTO obligation_assessments (id, obligation_id, finding, note, evidence, assessed_by, assessed_at, assessed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(a.id)
-                .bind(a.obligation_id.as_str())
-                .bind(a.finding.id())
-                .bind(a.note.as_str())
-                .bind(a.evidence.as_str())
-                .bind(a.assessed_by)
-                .bind(a.assessed_at)
-                .bind(a.assessed_on),
-            )
-            .await?;
-        }
-        for c in correctives {
-            tx.execute(
-                &Stmt::new("INSERT INTO corrective_items (id, obligation_id, run_id, title, owner_id, due_on, done_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                    .bind(c.id)
-                    .bind(c.obligation_id.as_str())
-                    .bind(c.run_id)
-                    .bind(c.title.as_str())
-                    .bind(c.owner_id)
-                    .bind(c.due_on)
-                    .bind(c.done_at)
-                    .bind(at),
-            )
-            .await?;
-        }
+        let correctives: Vec<(CorrectiveItem, OffsetDateTime)> =
+            correctives.iter().map(|c| (c.clone(), at)).collect();
+        insert_findings(&mut tx, answers, assessments, &correctives).await?;
+        append_in(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn insert_runs(
+        &self,
+        runs: &[ChecklistRun],
+        answers: &[ChecklistAnswer],
+        assessments: &[Assessment],
+        correctives: &[(CorrectiveItem, OffsetDateTime)],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        let head = format!("INSERT INTO checklist_runs ({RUN_COLS})");
+        insert_rows(&mut tx, &head, 8, runs, |s, r| Ok(run_values(s, r))).await?;
+        insert_findings(&mut tx, answers, assessments, correctives).await?;
         append_in(&mut tx, audit).await?;
         tx.commit().await
     }

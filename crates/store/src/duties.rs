@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::audit::append_in;
+use crate::db::Tx;
 use crate::sql::Stmt;
+use crate::workflow::insert_rows;
 
 #[derive(sqlx::FromRow)]
 struct DutyRow {
@@ -49,22 +51,52 @@ struct CompletionRow {
 
 const ALERTS_KEY: &str = "alerts";
 
+async fn insert_completions(tx: &mut Tx, completions: &[DutyCompletion]) -> Result<(), StoreError> {
+    insert_rows(
+        tx,
+        "INSERT INTO duty_completions (id, duty_id, due_on, done_at, done_by, note)",
+        6,
+        completions,
+        |s, c| {
+            Ok(s.bind(c.id)
+                .bind(c.duty_id)
+                .bind(c.due_on)
+                .bind(c.done_at)
+                .bind(c.done_by)
+                .bind(c.note.as_str()))
+        },
+    )
+    .await
+}
+
 #[async_trait]
 impl DutyRepo for SqlStore {
     async fn insert_duty(&self, d: &PeriodicDuty, audit: AuditDraft) -> Result<(), StoreError> {
+        self.insert_duties(std::slice::from_ref(d), &[], audit)
+            .await
+    }
+
+    async fn insert_duties(
+        &self,
+        duties: &[PeriodicDuty],
+        completions: &[DutyCompletion],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
-        tx.execute(
-            &Stmt::new(&format!("INSERT INTO periodic_duties ({DUTY_COLS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
-                .bind(d.id)
+        let at = audit.occurred_at;
+        let head = format!("INSERT INTO periodic_duties ({DUTY_COLS}, created_at)");
+        insert_rows(&mut tx, &head, 8, duties, |s, d| {
+            Ok(s.bind(d.id)
                 .bind(d.title.as_str())
                 .bind(d.source.as_str())
                 .bind(d.owner_id)
                 .bind(d.cadence.as_str())
                 .bind(d.next_due)
                 .bind(d.version)
-                .bind(audit.occurred_at),
-        )
+                .bind(at))
+        })
         .await?;
+        insert_completions(&mut tx, completions).await?;
         append_in(&mut tx, audit).await?;
         tx.commit().await
     }
@@ -113,16 +145,7 @@ impl DutyRepo for SqlStore {
         if n != 1 {
             return Err(StoreError::Stale);
         }
-        tx.execute(
-            &Stmt::new("INSERT INTO duty_completions (id, duty_id, due_on, done_at, done_by, note) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(c.id)
-                .bind(c.duty_id)
-                .bind(c.due_on)
-                .bind(c.done_at)
-                .bind(c.done_by)
-                .bind(c.note.as_str()),
-        )
-        .await?;
+        insert_completions(&mut tx, std::slice::from_ref(c)).await?;
         append_in(&mut tx, audit).await?;
         tx.commit().await
     }

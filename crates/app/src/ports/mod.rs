@@ -788,6 +788,14 @@ pub trait DutyRepo: Send + Sync {
         c: &DutyCompletion,
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
+    /// Stores duties as they stand with their past completions, in one
+    /// transaction with one audit event.
+    async fn insert_duties(
+        &self,
+        duties: &[PeriodicDuty],
+        completions: &[DutyCompletion],
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
     async fn completions(&self, duty_id: Uuid) -> Result<Vec<DutyCompletion>, StoreError>;
     /// Removes a duty that no longer applies (its completions stay).
     async fn retire_duty(
@@ -1017,6 +1025,17 @@ pub trait ChecklistRepo: Send + Sync {
         assessments: &[Assessment],
         correctives: &[CorrectiveItem],
         at: OffsetDateTime,
+        audit: AuditDraft,
+    ) -> Result<(), StoreError>;
+    /// Stores rounds as they stand (submitted or not) with their answers,
+    /// assessments and corrective items (`created_at` given), in one
+    /// transaction with one audit event.
+    async fn insert_runs(
+        &self,
+        runs: &[ChecklistRun],
+        answers: &[ChecklistAnswer],
+        assessments: &[Assessment],
+        correctives: &[(CorrectiveItem, OffsetDateTime)],
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn corrective_items(

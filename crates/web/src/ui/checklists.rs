@@ -1,6 +1,8 @@
 //! 運用確認事項 checklists: the list, answering with evidence files, and the
 //! corrective items a "no" opens.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
@@ -50,13 +52,8 @@ struct ListPage {
 async fn list_view(state: &AppState, s: &Signed, errors: FormErrors) -> Result<ListPage, UiError> {
     let actor = &s.s.actor;
     let people = state.app.all_people(actor).await.ui(s.tr)?;
-    let name = |id: Uuid| {
-        people
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_default()
-    };
+    let names: HashMap<Uuid, &str> = people.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let name = |id: Uuid| names.get(&id).map(|n| n.to_string()).unwrap_or_default();
     let doc_name = |d: &str| {
         PolicyDocument::parse(d)
             .map(|p| p.name(s.tr.0).to_string())

@@ -1,5 +1,7 @@
 //! Periodic duties: the 事務局 schedules them; owners record them done.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -55,13 +57,8 @@ async fn view(
 ) -> Result<ListPage, UiError> {
     let actor = &s.s.actor;
     let people = state.app.all_people(actor).await.ui(s.tr)?;
-    let name = |id: Uuid| {
-        people
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_default()
-    };
+    let names: HashMap<Uuid, &str> = people.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let name = |id: Uuid| names.get(&id).map(|n| n.to_string()).unwrap_or_default();
     let now = state.app.now();
     let soon = state.app.alert_settings().await.ui(s.tr)?.due_soon_days;
     let rows = state

@@ -114,6 +114,8 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
     threats_link_old_incidents_by_number(&app, &mut sec).await;
     documents_are_read_by_their_audiences(&app, &mut sec, &member, &r).await;
     requests_wait_on_their_approvers(&app, &mut sec, &member, &r).await;
+    duties_and_checklists_are_kept(&app, &mut sec, &r).await;
+    the_committee_met_and_complaints_were_handled(&app, &mut sec, &r).await;
     // The same factor builds the same organisation on another database.
     let other_db = TestDb::new(t.engine).await;
     let other = TestApp::start(&other_db, false).await;
@@ -695,4 +697,141 @@ async fn requests_wait_on_their_approvers(
         StatusCode::NOT_FOUND
     );
     assert_eq!(c.get("/tasks").await.status, StatusCode::OK);
+}
+
+/// Each department's 情報セキュリティ担当者 keeps a quarterly duty per 規程:
+/// its completions match its version, each submitted round answers every
+/// item with the assessments and corrective items the rules make, a missed
+/// round leaves its duty overdue, and the pages show them.
+async fn duties_and_checklists_are_kept(app: &TestApp, sec: &mut Client, r: &ScaleReport) {
+    let store = &app.app.store;
+    let today = app.app.today();
+    let duties: Vec<_> = store
+        .duties(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.title.starts_with("運用確認事項（") && d.title.contains("・"))
+        .collect();
+    assert_eq!(duties.len() as u64, r.duties);
+    let documents = mamori_app::checklists::checklist_documents().unwrap();
+    assert_eq!(r.duties, 40 * documents.len() as u64);
+    let mut completions = 0;
+    for d in &duties {
+        let done = store.completions(d.id).await.unwrap();
+        assert_eq!(done.len() as i64, d.version - 1, "{}", d.title);
+        assert!(done.iter().all(|c| c.due_on < d.next_due), "{}", d.title);
+        completions += done.len() as u64;
+    }
+    assert_eq!(completions, r.duty_completions);
+    let overdue = duties.iter().filter(|d| d.next_due < today).count() as u64;
+    assert!(overdue > 0 && overdue < r.duties / 10, "{overdue}");
+    let runs = store.runs(None).await.unwrap();
+    let ours: Vec<_> = runs
+        .iter()
+        .filter(|run| duties.iter().any(|d| Some(d.id) == run.duty_id))
+        .collect();
+    assert_eq!(ours.len() as u64, r.checklist_runs);
+    assert_eq!(
+        ours.iter().filter(|run| run.submitted_at.is_none()).count() as u64,
+        r.open_checklist_runs
+    );
+    assert!(r.open_checklist_runs >= overdue);
+    let (mut answers, mut no) = (0, 0);
+    for run in ours
+        .iter()
+        .filter(|run| run.submitted_at.is_some())
+        .take(60)
+    {
+        let items = mamori_app::checklists::run_items(run).unwrap();
+        let given = store.answers(run.id).await.unwrap();
+        assert_eq!(given.len(), items.len(), "{}", run.document);
+        answers += given.len();
+        no += given.iter().filter(|a| a.answer != "yes").count();
+        assert!(
+            given
+                .iter()
+                .all(|a| a.answer == "yes" || !a.comment.is_empty())
+        );
+    }
+    assert!(answers > 0);
+    let correctives = store.corrective_items(None, false).await.unwrap();
+    assert_eq!(
+        correctives
+            .iter()
+            .filter(|c| c.title.starts_with("是正: "))
+            .count() as u64,
+        r.corrective_items
+    );
+    assert!(r.corrective_items > 0 && r.corrective_items < r.checklist_answers / 5);
+    assert!(no <= answers / 4, "{no} of {answers}");
+    let page = sec.get("/duties").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&duties[0].title), "duties page");
+    let page = sec.get("/checklists").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let run = ours[0];
+    assert_eq!(
+        sec.get(&format!("/checklists/{}", run.id)).await.status,
+        StatusCode::OK
+    );
+}
+
+/// A year of monthly meetings with their decisions, action items and
+/// published minutes; complaints reported and closed by the rules.
+async fn the_committee_met_and_complaints_were_handled(
+    app: &TestApp,
+    sec: &mut Client,
+    r: &ScaleReport,
+) {
+    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    assert_eq!(r.meetings, 12);
+    let meetings = app.app.meetings(&secretariat).await.unwrap();
+    let held: Vec<_> = meetings
+        .iter()
+        .filter(|m| m.state == "published" && m.title.starts_with("定例情報セキュリティ委員会"))
+        .collect();
+    assert!(held.len() as u64 >= r.meetings.min(10), "{}", held.len());
+    let view = app
+        .app
+        .meeting_view(&secretariat, held[0].id)
+        .await
+        .unwrap();
+    let minutes = held[0].minutes.clone().unwrap();
+    assert!(
+        minutes.contains(&held[0].ref_no) && minutes.contains("議題と決定"),
+        "{minutes}"
+    );
+    assert!(view.agenda.iter().all(|(i, _)| i.decision.is_some()));
+    assert!(r.open_action_items < r.action_items);
+    let page = sec.get("/committee").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&held[0].ref_no));
+    assert_eq!(
+        sec.get(&format!("/committee/{}", held[0].id)).await.status,
+        StatusCode::OK
+    );
+    // Complaints: every closed leak names the company's position and the
+    // day the stakeholders were told, after the first report.
+    let complaints = app.app.store.complaints().await.unwrap();
+    assert!(
+        complaints.len() as u64 >= r.complaints,
+        "{}",
+        complaints.len()
+    );
+    for c in complaints.iter().filter(|c| c.closed_at.is_some()) {
+        assert!(
+            !c.leak || (c.position.is_some() && c.stakeholders_notified_on.is_some()),
+            "{}",
+            c.ref_no
+        );
+        assert!(
+            c.first_report_at.is_some_and(|f| f > c.received_at),
+            "{}",
+            c.ref_no
+        );
+    }
+    let page = sec.get("/complaints").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&complaints[0].ref_no));
 }

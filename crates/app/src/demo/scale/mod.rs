@@ -8,11 +8,16 @@
 //!
 //! One file per module: `org` (departments, people, roles), `registers`
 //! (assets, risks), `documents` (library, versions, readers), `workflow`
-//! (requests, the committee's agenda), `incidents`, `audit` (the trail).
+//! (requests, the next meeting's agenda), `committee` (a year of meetings),
+//! `operations` (periodic duties, 運用確認事項), `incidents`, `complaints`,
+//! `audit` (the trail).
 
 mod audit;
+mod committee;
+mod complaints;
 mod documents;
 mod incidents;
+mod operations;
 mod org;
 mod registers;
 mod workflow;
@@ -71,6 +76,23 @@ pub struct ScaleReport {
     /// Of them, not closed.
     pub open_incidents: u64,
     pub incident_entries: u64,
+    /// Customer complaints (HR-4.2.7).
+    pub complaints: u64,
+    /// 定例委員会 held, with their minutes published.
+    pub meetings: u64,
+    /// Action items of those meetings, and how many are still open.
+    pub action_items: u64,
+    pub open_action_items: u64,
+    /// Periodic duties (each department's 運用確認事項 per 規程) and their past completions.
+    pub duties: u64,
+    pub duty_completions: u64,
+    /// Checklist rounds, and of them not submitted.
+    pub checklist_runs: u64,
+    pub open_checklist_runs: u64,
+    pub checklist_answers: u64,
+    /// Corrective items opened by a "no", and of them not put right.
+    pub corrective_items: u64,
+    pub open_corrective_items: u64,
     pub audit_events: u64,
     /// Already there: nothing was added.
     pub existed: bool,
@@ -164,6 +186,19 @@ impl App {
         report.incidents = incidents.incidents;
         report.open_incidents = incidents.open;
         report.incident_entries = incidents.entries;
+        report.complaints = self.scale_complaints(factor, &org, progress).await?;
+        let held = self.scale_committee(&org, progress).await?;
+        report.meetings = held.meetings;
+        report.action_items = held.actions;
+        report.open_action_items = held.open_actions;
+        let kept = self.scale_operations(&org, progress).await?;
+        report.duties = kept.duties;
+        report.duty_completions = kept.completions;
+        report.checklist_runs = kept.runs;
+        report.open_checklist_runs = kept.open_runs;
+        report.checklist_answers = kept.answers;
+        report.corrective_items = kept.correctives;
+        report.open_corrective_items = kept.open_correctives;
         let actors: Vec<(Uuid, String)> = org
             .people
             .iter()
