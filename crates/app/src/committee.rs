@@ -123,6 +123,8 @@ impl App {
         if !committee_reader(actor) {
             return Err(AppError::Forbidden);
         }
+        let scheduled: std::collections::HashSet<Uuid> =
+            self.store.scheduled_requests().await?.into_iter().collect();
         let mut out = Vec::new();
         for r in self.store.requests_in_review().await? {
             let Ok(flow) = crate::workflow::flow_of(&r) else {
@@ -135,13 +137,7 @@ impl App {
             if !committee {
                 continue;
             }
-            let scheduled = self
-                .store
-                .agenda_items_for_request(r.id)
-                .await?
-                .iter()
-                .any(|i| i.decision.is_none());
-            if !scheduled {
+            if !scheduled.contains(&r.id) {
                 out.push(r);
             }
         }

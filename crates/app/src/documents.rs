@@ -1233,6 +1233,14 @@ impl App {
         department: Option<Uuid>,
     ) -> AppResult<Vec<VersionTracking>> {
         let departments = self.reader_departments(actor, department)?;
+        // Kept while nothing has changed, to the minute (overdue is by the clock).
+        let key = self.snapshot_key().await?;
+        let name = departments.as_ref().map_or_else(String::new, |ds| {
+            ds.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
+        });
+        if let Some(kept) = self.snapshots.reading.get(key, &name) {
+            return Ok(kept.as_ref().clone());
+        }
         let counts = self
             .store
             .reading_counts(departments.as_deref(), None, self.now())
@@ -1276,6 +1284,9 @@ impl App {
                 .cmp(&a.overdue)
                 .then(a.document_title.cmp(&b.document_title))
         });
+        self.snapshots
+            .reading
+            .put(key, name, std::sync::Arc::new(out.clone()));
         Ok(out)
     }
 

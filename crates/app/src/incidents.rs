@@ -1625,6 +1625,19 @@ impl App {
     /// Counts by category and month, time to report and to recovery against
     /// the deadlines — no details, so everyone signed in may see them.
     pub async fn incident_stats(&self, _actor: &Actor) -> AppResult<IncidentStats> {
+        // Kept while nothing has changed, to the minute (lateness is by the clock).
+        let key = self.snapshot_key().await?;
+        if let Some(kept) = self.snapshots.incident_stats.get(key) {
+            return Ok(kept.as_ref().clone());
+        }
+        let stats = self.compute_incident_stats().await?;
+        self.snapshots
+            .incident_stats
+            .put(key, std::sync::Arc::new(stats.clone()));
+        Ok(stats)
+    }
+
+    async fn compute_incident_stats(&self) -> AppResult<IncidentStats> {
         let incidents = self.store.incident_facts().await?;
         let mut s = IncidentStats {
             total: incidents.len(),

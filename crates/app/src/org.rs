@@ -235,6 +235,18 @@ impl App {
             .collect())
     }
 
+    /// The names of the given people, for a page that shows a few of them
+    /// (not the whole organisation's list).
+    pub async fn person_names(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> AppResult<std::collections::HashMap<Uuid, String>> {
+        let mut ids: Vec<Uuid> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.store.person_names(&ids).await?.into_iter().collect())
+    }
+
     pub async fn all_people(&self, actor: &Actor) -> AppResult<Vec<Person>> {
         actor.require(Permission::ViewOrg)?;
         Ok(self.store.all_people().await?)

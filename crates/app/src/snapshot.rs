@@ -101,6 +101,11 @@ pub(crate) struct Snapshots {
     /// person, their credential, roles and delegations change only with an
     /// audit event, and the minute bounds the day's roles and delegations.
     pub callers: Kept<Key, (crate::ports::ApiTokenRecord, crate::Actor)>,
+    /// The reading follow-up by departments in view ("" for the company):
+    /// counting every reader's check of the current versions.
+    pub reading: Kept<Key, Arc<Vec<crate::documents::VersionTracking>>>,
+    /// The incident statistics: every incident and complaint of the years kept.
+    pub incident_stats: Snapshot<crate::incidents::IncidentStats>,
 }
 
 #[cfg(test)]

@@ -246,6 +246,20 @@ impl MeetingRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn scheduled_requests(&self) -> Result<Vec<Uuid>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            request_id: Uuid,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .fetch_all(&Stmt::new(
+                "SELECT DISTINCT request_id FROM agenda_items WHERE request_id IS NOT NULL AND decision IS NULL",
+            ))
+            .await?;
+        Ok(rows.into_iter().map(|r| r.request_id).collect())
+    }
+
     async fn add_agenda_item(
         &self,
         item: &AgendaItem,

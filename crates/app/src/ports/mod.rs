@@ -716,6 +716,8 @@ pub trait MeetingRepo: Send + Sync {
         &self,
         request_id: Uuid,
     ) -> Result<Vec<AgendaItem>, StoreError>;
+    /// Requests on an agenda item not decided yet, anywhere.
+    async fn scheduled_requests(&self) -> Result<Vec<Uuid>, StoreError>;
     async fn add_agenda_item(&self, item: &AgendaItem, audit: AuditDraft)
     -> Result<(), StoreError>;
     /// Records the committee's decision on an item (once).

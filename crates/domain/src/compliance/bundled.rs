@@ -71,9 +71,12 @@ impl Bundle {
             .obligations
             .iter()
             .filter(|o| {
-                o.annex
-                    .iter()
-                    .any(|a| control == a || control.starts_with(&format!("{a}.")))
+                o.annex.iter().any(|a| {
+                    // `a` itself or a control under it (`A.9` cites `A.9.4.3`).
+                    control
+                        .strip_prefix(a.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
             })
             .collect()
     }

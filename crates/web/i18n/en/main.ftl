@@ -36,6 +36,7 @@ filter-all = All
 picker-filter = Type part of a name to narrow the list
 list-empty = Nothing to show.
 list-next = Next page
+list-prev = Previous page
 form-has-errors = Some fields need attention. See the messages next to them.
 
 field-email = E-mail

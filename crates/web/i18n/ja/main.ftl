@@ -36,6 +36,7 @@ filter-all = すべて
 picker-filter = 氏名の一部を入力して絞り込み
 list-empty = 該当するものはありません。
 list-next = 次のページ
+list-prev = 前のページ
 form-has-errors = 入力内容に誤りがあります。各項目のメッセージを確認してください。
 
 field-email = メールアドレス

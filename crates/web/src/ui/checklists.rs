@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use mamori_domain::policy::PolicyDocument;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Ui, page, render};
+use super::{FormErrors, Show, Ui, page, paged, render};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -25,6 +25,7 @@ use crate::session::Signed;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/checklists", get(list).post(start))
+        .route("/checklists/new", get(new))
         .route("/checklists/{id}", get(detail).post(submit))
         .route("/attachments/{id}", get(download))
         .route("/corrective/{id}/done", post(corrective_done))
@@ -47,31 +48,67 @@ struct ListPage {
     people: Vec<(Uuid, String)>,
     today: String,
     errors: FormErrors,
+    form: bool,
+    page_no: usize,
+    pages: usize,
 }
 
-async fn list_view(state: &AppState, s: &Signed, errors: FormErrors) -> Result<ListPage, UiError> {
+/// Rounds on one page of the list, latest due first.
+const PER_PAGE: usize = 100;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<usize>,
+}
+
+async fn list_view(
+    state: &AppState,
+    s: &Signed,
+    errors: FormErrors,
+    show: Show,
+) -> Result<ListPage, UiError> {
     let actor = &s.s.actor;
-    let people = state.app.all_people(actor).await.ui(s.tr)?;
-    let names: HashMap<Uuid, &str> = people.iter().map(|p| (p.id, p.name.as_str())).collect();
-    let name = |id: Uuid| names.get(&id).map(|n| n.to_string()).unwrap_or_default();
+    let today = state.app.today();
     let doc_name = |d: &str| {
         PolicyDocument::parse(d)
             .map(|p| p.name(s.tr.0).to_string())
             .unwrap_or_default()
     };
-    let runs = state
+    let (shown, page_no, pages, people) = match show {
+        Show::Form => {
+            if !actor.has_role(Role::Secretariat) {
+                return Err(UiError::new(AppError::Forbidden, s.tr));
+            }
+            let people = state
+                .app
+                .all_people(actor)
+                .await
+                .ui(s.tr)?
+                .into_iter()
+                .filter(|p| !p.has_left(today))
+                .map(|p| (p.id, p.name))
+                .collect();
+            (vec![], 1, 1, people)
+        }
+        Show::Page(n) => {
+            let (shown, page_no, pages) =
+                paged(state.app.checklists(actor).await.ui(s.tr)?, n, PER_PAGE);
+            (shown, page_no, pages, vec![])
+        }
+    };
+    let names: HashMap<Uuid, String> = state
         .app
-        .checklists(actor)
+        .person_names(shown.iter().map(|r| r.owner_id))
         .await
-        .ui(s.tr)?
+        .ui(s.tr)?;
+    let runs = shown
         .into_iter()
         .map(|r| RunRow {
             document: doc_name(&r.document),
-            owner: name(r.owner_id),
+            owner: names.get(&r.owner_id).cloned().unwrap_or_default(),
             r,
         })
         .collect();
-    let today = state.app.today();
     Ok(ListPage {
         ui: Ui::for_signed(s, state),
         runs,
@@ -82,18 +119,30 @@ async fn list_view(state: &AppState, s: &Signed, errors: FormErrors) -> Result<L
             .into_iter()
             .map(|d| (d.to_string(), format!("{} ({d})", doc_name(d))))
             .collect(),
-        people: people
-            .iter()
-            .filter(|p| !p.has_left(today))
-            .map(|p| (p.id, p.name.clone()))
-            .collect(),
+        people,
         today: (today + time::Duration::days(14)).to_string(),
         errors,
+        form: matches!(show, Show::Form),
+        page_no,
+        pages,
     })
 }
 
-async fn list(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
-    Ok(page(&list_view(&state, &s, FormErrors::default()).await?))
+async fn list(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let show = Show::Page(q.page.unwrap_or(1));
+    Ok(page(
+        &list_view(&state, &s, FormErrors::default(), show).await?,
+    ))
+}
+
+async fn new(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &list_view(&state, &s, FormErrors::default(), Show::Form).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -117,6 +166,7 @@ async fn start(
                     &state,
                     &s,
                     FormErrors::one("due_on", s.tr.error("invalid_date")),
+                    Show::Form,
                 )
                 .await?,
             ));
@@ -130,11 +180,17 @@ async fn start(
         Ok(r) => Ok(Redirect::to(&format!("/checklists/{}", r.id)).into_response()),
         Err(AppError::Invalid(errs)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &list_view(&state, &s, FormErrors::from(s.tr, &errs)).await?,
+            &list_view(&state, &s, FormErrors::from(s.tr, &errs), Show::Form).await?,
         )),
         Err(AppError::Conflict(c)) => Ok(render(
             StatusCode::CONFLICT,
-            &list_view(&state, &s, FormErrors::one("document", s.tr.error(c))).await?,
+            &list_view(
+                &state,
+                &s,
+                FormErrors::one("document", s.tr.error(c)),
+                Show::Form,
+            )
+            .await?,
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }

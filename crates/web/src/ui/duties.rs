@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use mamori_domain::schedule::{Cadence, due_status};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Ui, page, render};
+use super::{FormErrors, Show, Ui, page, paged, render};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -24,6 +24,7 @@ use crate::session::Signed;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/duties", get(list).post(create))
+        .route("/duties/new", get(new))
         .route("/duties/{id}/done", post(done))
         .route("/duties/{id}/retire", post(retire))
 }
@@ -47,6 +48,19 @@ struct ListPage {
     people: Vec<(Uuid, String)>,
     cadences: Vec<(String, String)>,
     errors: FormErrors,
+    /// The form to schedule a duty, on a page of its own (it lists everyone);
+    /// otherwise a page of the list.
+    form: bool,
+    page_no: usize,
+    pages: usize,
+}
+
+/// Duties on one page of the list, soonest due first.
+const PER_PAGE: usize = 100;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<usize>,
 }
 
 async fn view(
@@ -54,18 +68,41 @@ async fn view(
     s: &Signed,
     input: DutyInput,
     errors: FormErrors,
+    show: Show,
 ) -> Result<ListPage, UiError> {
     let actor = &s.s.actor;
-    let people = state.app.all_people(actor).await.ui(s.tr)?;
-    let names: HashMap<Uuid, &str> = people.iter().map(|p| (p.id, p.name.as_str())).collect();
-    let name = |id: Uuid| names.get(&id).map(|n| n.to_string()).unwrap_or_default();
+    let today = state.app.today();
+    let (shown, page_no, pages, people) = match show {
+        Show::Form => {
+            if !actor.has_role(Role::Secretariat) {
+                return Err(UiError::new(AppError::Forbidden, s.tr));
+            }
+            let people = state
+                .app
+                .all_people(actor)
+                .await
+                .ui(s.tr)?
+                .into_iter()
+                .filter(|p| !p.has_left(today))
+                .map(|p| (p.id, p.name))
+                .collect();
+            (vec![], 1, 1, people)
+        }
+        Show::Page(n) => {
+            let (shown, page_no, pages) =
+                paged(state.app.duties(actor).await.ui(s.tr)?, n, PER_PAGE);
+            (shown, page_no, pages, vec![])
+        }
+    };
+    let names: HashMap<Uuid, String> = state
+        .app
+        .person_names(shown.iter().map(|d| d.owner_id))
+        .await
+        .ui(s.tr)?;
+    let name = |id: Uuid| names.get(&id).cloned().unwrap_or_default();
     let now = state.app.now();
     let soon = state.app.alert_settings().await.ui(s.tr)?.due_soon_days;
-    let rows = state
-        .app
-        .duties(actor)
-        .await
-        .ui(s.tr)?
+    let rows = shown
         .into_iter()
         .map(|d| {
             let status_id = serde_json::to_value(due_status(due_time(d.next_due), None, now, soon))
@@ -82,17 +119,15 @@ async fn view(
             }
         })
         .collect();
-    let today = state.app.today();
     Ok(ListPage {
         ui: Ui::for_signed(s, state),
         rows,
         secretariat: actor.has_role(Role::Secretariat),
         input,
-        people: people
-            .into_iter()
-            .filter(|p| !p.has_left(today))
-            .map(|p| (p.id, p.name))
-            .collect(),
+        people,
+        form: matches!(show, Show::Form),
+        page_no,
+        pages,
         cadences: [
             "yearly",
             "quarterly",
@@ -115,13 +150,29 @@ fn cadence_text(s: &Signed, id: &str) -> String {
     }
 }
 
-async fn list(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
-    let input = DutyInput {
+fn blank(state: &AppState) -> DutyInput {
+    DutyInput {
         cadence: "yearly".into(),
         first_due: state.app.today().to_string(),
         ..Default::default()
-    };
-    Ok(page(&view(&state, &s, input, FormErrors::default()).await?))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let show = Show::Page(q.page.unwrap_or(1));
+    Ok(page(
+        &view(&state, &s, blank(&state), FormErrors::default(), show).await?,
+    ))
+}
+
+async fn new(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+    Ok(page(
+        &view(&state, &s, blank(&state), FormErrors::default(), Show::Form).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -159,7 +210,7 @@ async fn create(
         Ok(_) => Ok(Redirect::to("/duties").into_response()),
         Err(AppError::Invalid(errs)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &view(&state, &s, input, FormErrors::from(s.tr, &errs)).await?,
+            &view(&state, &s, input, FormErrors::from(s.tr, &errs), Show::Form).await?,
         )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
@@ -183,17 +234,17 @@ async fn done(
         .await
     {
         Ok(_) => Ok(Redirect::to("/duties").into_response()),
-        Err(AppError::Invalid(errs)) => {
-            let input = DutyInput {
-                cadence: "yearly".into(),
-                first_due: state.app.today().to_string(),
-                ..Default::default()
-            };
-            Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &view(&state, &s, input, FormErrors::from(s.tr, &errs)).await?,
-            ))
-        }
+        Err(AppError::Invalid(errs)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &view(
+                &state,
+                &s,
+                blank(&state),
+                FormErrors::from(s.tr, &errs),
+                Show::Page(1),
+            )
+            .await?,
+        )),
         Err(e) => Err(UiError::new(e, s.tr)),
     }
 }

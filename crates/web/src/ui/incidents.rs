@@ -20,7 +20,7 @@ use mamori_domain::incidents::{EntryKind, Kind, State as IncidentState};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Ui, local_time, page, settle};
+use super::{FormErrors, Ui, local_time, page, paged, settle};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -645,6 +645,16 @@ struct ComplaintsPage {
     rows: Vec<ComplaintRow>,
     input: ComplaintInput,
     errors: FormErrors,
+    page_no: usize,
+    pages: usize,
+}
+
+/// Complaints on one page of the list, newest first.
+const COMPLAINTS_PER_PAGE: usize = 50;
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
 }
 
 async fn complaints_view(
@@ -652,14 +662,13 @@ async fn complaints_view(
     s: &Signed,
     input: ComplaintInput,
     errors: FormErrors,
+    page_no: usize,
 ) -> Result<ComplaintsPage, UiError> {
+    let all = state.app.complaints(&s.s.actor).await.ui(s.tr)?;
+    let (shown, page_no, pages) = paged(all, page_no, COMPLAINTS_PER_PAGE);
     Ok(ComplaintsPage {
         ui: Ui::for_signed(s, state),
-        rows: state
-            .app
-            .complaints(&s.s.actor)
-            .await
-            .ui(s.tr)?
+        rows: shown
             .into_iter()
             .map(|c| ComplaintRow {
                 received: local_time(&c.complaint.received_at),
@@ -669,12 +678,25 @@ async fn complaints_view(
             .collect(),
         input,
         errors,
+        page_no,
+        pages,
     })
 }
 
-async fn complaints(State(state): State<AppState>, s: Signed) -> Result<Response, UiError> {
+async fn complaints(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, UiError> {
     Ok(page(
-        &complaints_view(&state, &s, ComplaintInput::default(), FormErrors::default()).await?,
+        &complaints_view(
+            &state,
+            &s,
+            ComplaintInput::default(),
+            FormErrors::default(),
+            q.page.unwrap_or(1),
+        )
+        .await?,
     ))
 }
 
@@ -704,7 +726,7 @@ async fn log_complaint(
         r,
         s.tr,
         |c| format!("/complaints/{}", c.id),
-        |errors| complaints_view(&state, &s, input.clone(), errors),
+        |errors| complaints_view(&state, &s, input.clone(), errors, 1),
     )
     .await
 }

@@ -119,6 +119,23 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// What a list page with a creation form shows: the form, on a page of its
+/// own (its choices can list the whole organisation), or a page of the list.
+#[derive(Debug, Clone, Copy)]
+pub enum Show {
+    Form,
+    Page(usize),
+}
+
+/// Page `n` (from 1, clamped) of `items`, `per` a page: the items, the
+/// page's number and how many pages there are (at least one).
+pub fn paged<T>(items: Vec<T>, n: usize, per: usize) -> (Vec<T>, usize, usize) {
+    let pages = items.len().div_ceil(per.max(1)).max(1);
+    let n = n.clamp(1, pages);
+    let shown = items.into_iter().skip((n - 1) * per).take(per).collect();
+    (shown, n, pages)
+}
+
 pub fn page<T: Template>(t: &T) -> Response {
     render(StatusCode::OK, t)
 }

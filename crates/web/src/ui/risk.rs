@@ -2181,21 +2181,16 @@ async fn reviews_view(
     s: &Signed,
     errors: FormErrors,
 ) -> Result<ReviewsPage, UiError> {
-    let names = state.app.person_choices(&s.s.actor).await.ui(s.tr)?;
-    let name_of = |id: Uuid| {
-        names
-            .iter()
-            .find(|(p, _)| *p == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
+    let checks = state.app.cycle_checks(&s.s.actor).await.ui(s.tr)?;
+    let names = state
+        .app
+        .person_names(checks.iter().map(|c| c.checked_by))
+        .await
+        .ui(s.tr)?;
+    let name_of = |id: Uuid| names.get(&id).cloned().unwrap_or_default();
     Ok(ReviewsPage {
         ui: Ui::for_signed(s, state),
-        checks: state
-            .app
-            .cycle_checks(&s.s.actor)
-            .await
-            .ui(s.tr)?
+        checks: checks
             .into_iter()
             .map(|c| {
                 let n = name_of(c.checked_by);

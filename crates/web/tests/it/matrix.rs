@@ -88,7 +88,9 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/committee/{uuid}", ""),
     ("GET", "/calendar/no-such-token.ics", ""),
     ("GET", "/duties", ""),
+    ("GET", "/duties/new", ""),
     ("GET", "/checklists", ""),
+    ("GET", "/checklists/new", ""),
     (
         "POST",
         "/checklists",

@@ -765,11 +765,29 @@ async fn duties_and_checklists_are_kept(app: &TestApp, sec: &mut Client, r: &Sca
     );
     assert!(r.corrective_items > 0 && r.corrective_items < r.checklist_answers / 5);
     assert!(no <= answers / 4, "{no} of {answers}");
+    // The lists come a hundred rows a page, soonest due first; the forms
+    // that list everyone are pages of their own.
+    let rows = |text: &str| text.matches("<tr class=\"due-").count();
     let page = sec.get("/duties").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(&duties[0].title), "duties page");
+    assert_eq!(rows(&page.text), 100);
+    assert!(page.text.contains("href=\"/duties?page=2\""));
+    assert!(!page.text.contains("name=\"owner_id\""));
+    let all = store.duties(None).await.unwrap().len();
+    let last = all.div_ceil(100);
+    let page = sec.get(&format!("/duties?page={last}")).await;
+    assert_eq!(rows(&page.text), all - (last - 1) * 100);
+    assert!(!page.text.contains("rel=\"next\""));
+    let form = sec.get("/duties/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("name=\"owner_id\""));
     let page = sec.get("/checklists").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text.matches("<td><a href=\"/checklists/").count(), 100);
+    assert!(page.text.contains("href=\"/checklists?page=2\""));
+    let form = sec.get("/checklists/new").await;
+    assert!(form.text.contains("name=\"owner_id\""));
     let run = ours[0];
     assert_eq!(
         sec.get(&format!("/checklists/{}", run.id)).await.status,
@@ -833,5 +851,9 @@ async fn the_committee_met_and_complaints_were_handled(
     }
     let page = sec.get("/complaints").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.text.matches("<td><a href=\"/complaints/").count(),
+        complaints.len().min(50)
+    );
     assert!(page.text.contains(&complaints[0].ref_no));
 }
