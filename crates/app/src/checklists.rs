@@ -238,6 +238,17 @@ impl App {
             .await?)
     }
 
+    /// A page of the rounds `checklists` lists, latest due first, and how many there are.
+    pub async fn checklists_page(
+        &self,
+        actor: &Actor,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<ChecklistRun>, u64)> {
+        let owner = (!Self::reads_checklists(actor)).then(|| actor.id());
+        Ok(self.store.runs_page(owner, limit, offset).await?)
+    }
+
     pub async fn checklist_view(&self, actor: &Actor, id: Uuid) -> AppResult<ChecklistView> {
         let run = self.store.run(id).await?;
         if run.owner_id != actor.id() && !Self::reads_checklists(actor) {

@@ -93,6 +93,18 @@ impl App {
             .await?)
     }
 
+    /// A page of the duties `duties` lists, soonest due first, and how many there are.
+    pub async fn duties_page(
+        &self,
+        actor: &Actor,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<PeriodicDuty>, u64)> {
+        let all = actor.has_role(Role::Secretariat) || actor.has_role(Role::Auditor);
+        let owner = (!all).then(|| actor.id());
+        Ok(self.store.duties_page(owner, limit, offset).await?)
+    }
+
     /// The owner (or the 事務局) records the duty done for its current due date.
     pub async fn complete_duty(
         &self,

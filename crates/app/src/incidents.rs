@@ -1273,15 +1273,26 @@ impl App {
         Ok(self.store.insert_complaint(&c, audit).await?)
     }
 
-    pub async fn complaints(&self, actor: &Actor) -> AppResult<Vec<ComplaintView>> {
+    /// A page of the complaints, newest first, and how many there are.
+    pub async fn complaints_page(
+        &self,
+        actor: &Actor,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<ComplaintView>, u64)> {
         if !handles_complaints(actor) {
             return Err(AppError::Forbidden);
         }
+        let (page, total) = self.store.complaints_page(limit, offset).await?;
+        Ok((self.complaint_views(page).await?, total))
+    }
+
+    async fn complaint_views(&self, complaints: Vec<Complaint>) -> AppResult<Vec<ComplaintView>> {
         // The settings once, each manager's name once: not two reads a row.
         let hours = self.alert_settings().await?.complaint_first_report_hours;
         let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut out = Vec::new();
-        for c in self.store.complaints().await? {
+        for c in complaints {
             let manager = match names.get(&c.manager_id) {
                 Some(n) => n.clone(),
                 None => {

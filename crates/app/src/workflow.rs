@@ -975,17 +975,30 @@ impl App {
         actor: &Actor,
         open_only: bool,
     ) -> AppResult<Vec<RequestRecord>> {
+        Ok(self.requests_page(actor, open_only, 500, 0).await?.0)
+    }
+
+    /// A page of everyone's requests, newest first, and how many there are.
+    pub async fn requests_page(
+        &self,
+        actor: &Actor,
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<RequestRecord>, u64)> {
         if !(actor.has_role(Role::Secretariat) || actor.can(Permission::ViewAudit)) {
             return Err(AppError::Forbidden);
         }
-        Ok(self
-            .store
-            .requests(&RequestFilter {
-                open_only,
-                limit: 500,
-                ..Default::default()
-            })
-            .await?)
+        let f = RequestFilter {
+            open_only,
+            limit,
+            offset,
+            ..Default::default()
+        };
+        Ok((
+            self.store.requests(&f).await?,
+            self.store.request_count(&f).await?,
+        ))
     }
 
     /// Everything waiting on the actor, soonest first.

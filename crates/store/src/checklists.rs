@@ -214,6 +214,33 @@ impl ChecklistRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn runs_page(
+        &self,
+        owner_id: Option<Uuid>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<ChecklistRun>, u64), StoreError> {
+        let mut list = Stmt::new(&format!(
+            "SELECT {RUN_COLS} FROM checklist_runs WHERE 1 = 1"
+        ));
+        let mut count = Stmt::new("SELECT COUNT(*) AS n FROM checklist_runs WHERE 1 = 1");
+        if let Some(o) = owner_id {
+            list = list.push_bind(" AND owner_id = ?", o);
+            count = count.push_bind(" AND owner_id = ?", o);
+        }
+        let list = list
+            .push_bind(
+                " ORDER BY due_on DESC, id LIMIT ?",
+                i64::from(limit.clamp(1, 500)),
+            )
+            .push_bind(" OFFSET ?", i64::from(offset));
+        let rows: Vec<RunRow> = self.db.fetch_all(&list).await?;
+        Ok((
+            rows.into_iter().map(Into::into).collect(),
+            self.count(&count).await?,
+        ))
+    }
+
     async fn run(&self, id: Uuid) -> Result<ChecklistRun, StoreError> {
         let r: RunRow = self
             .db

@@ -113,6 +113,34 @@ impl DutyRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn duties_page(
+        &self,
+        owner_id: Option<Uuid>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<PeriodicDuty>, u64), StoreError> {
+        let mut list = Stmt::new(&format!(
+            "SELECT {DUTY_COLS} FROM periodic_duties WHERE retired_at IS NULL"
+        ));
+        let mut count =
+            Stmt::new("SELECT COUNT(*) AS n FROM periodic_duties WHERE retired_at IS NULL");
+        if let Some(o) = owner_id {
+            list = list.push_bind(" AND owner_id = ?", o);
+            count = count.push_bind(" AND owner_id = ?", o);
+        }
+        let list = list
+            .push_bind(
+                " ORDER BY next_due, id LIMIT ?",
+                i64::from(limit.clamp(1, 500)),
+            )
+            .push_bind(" OFFSET ?", i64::from(offset));
+        let rows: Vec<DutyRow> = self.db.fetch_all(&list).await?;
+        Ok((
+            rows.into_iter().map(Into::into).collect(),
+            self.count(&count).await?,
+        ))
+    }
+
     async fn duty(&self, id: Uuid) -> Result<PeriodicDuty, StoreError> {
         let r: DutyRow = self
             .db

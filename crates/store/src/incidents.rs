@@ -771,6 +771,27 @@ impl IncidentRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn complaints_page(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<Complaint>, u64), StoreError> {
+        let rows: Vec<CmpRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id LIMIT ?"
+                ))
+                .bind(i64::from(limit.clamp(1, 500)))
+                .push_bind(" OFFSET ?", i64::from(offset)),
+            )
+            .await?;
+        let total = self
+            .count(&Stmt::new("SELECT COUNT(*) AS n FROM complaints"))
+            .await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
+    }
+
     async fn complaint(&self, id: Uuid) -> Result<Complaint, StoreError> {
         let r: CmpRow = self
             .db

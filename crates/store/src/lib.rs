@@ -42,6 +42,16 @@ impl SqlStore {
     pub fn new(db: Db) -> SqlStore {
         SqlStore { db }
     }
+
+    /// The number a `SELECT COUNT(*) AS n …` statement gives.
+    pub(crate) async fn count(&self, s: &sql::Stmt) -> Result<u64, mamori_app::ports::StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct N {
+            n: i64,
+        }
+        let r: N = self.db.fetch_one(s).await?;
+        Ok(u64::try_from(r.n).unwrap_or(0))
+    }
     pub fn db(&self) -> &Db {
         &self.db
     }

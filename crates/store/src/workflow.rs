@@ -148,6 +148,20 @@ pub(crate) async fn next_ref_in(
     Ok(format!("{prefix}-{year}-{:04}", counter.last))
 }
 
+/// The conditions of a request filter.
+fn request_filter(mut s: Stmt, f: &RequestFilter) -> Stmt {
+    if let Some(p) = f.requester_id {
+        s = s.push_bind(" AND requester_id = ?", p);
+    }
+    if let Some(k) = &f.kind {
+        s = s.push_bind(" AND kind = ?", k.as_str());
+    }
+    if f.open_only {
+        s = s.push(" AND state IN ('in_review', 'returned')");
+    }
+    s
+}
+
 /// Inserts many rows with multi-row statements in the caller's transaction:
 /// `head` is `INSERT INTO t (a, b, …)` and `bind` binds the `cols` values of
 /// one row. Full statements have one text, so each engine prepares it once.
@@ -380,22 +394,25 @@ impl WorkflowRepo for SqlStore {
     }
 
     async fn requests(&self, f: &RequestFilter) -> Result<Vec<RequestRecord>, StoreError> {
-        let mut s = Stmt::new(&format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1"));
-        if let Some(p) = f.requester_id {
-            s = s.push_bind(" AND requester_id = ?", p);
-        }
-        if let Some(k) = &f.kind {
-            s = s.push_bind(" AND kind = ?", k.as_str());
-        }
-        if f.open_only {
-            s = s.push(" AND state IN ('in_review', 'returned')");
-        }
-        s = s.push_bind(
+        let s = request_filter(
+            Stmt::new(&format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1")),
+            f,
+        )
+        .push_bind(
             " ORDER BY created_at DESC, id DESC LIMIT ?",
             i64::from(f.limit.clamp(1, 1000)),
-        );
+        )
+        .push_bind(" OFFSET ?", i64::from(f.offset));
         let rows: Vec<RequestRow> = self.db.fetch_all(&s).await?;
         rows.into_iter().map(RequestRecord::try_from).collect()
+    }
+
+    async fn request_count(&self, f: &RequestFilter) -> Result<u64, StoreError> {
+        self.count(&request_filter(
+            Stmt::new("SELECT COUNT(*) AS n FROM requests WHERE 1 = 1"),
+            f,
+        ))
+        .await
     }
 
     async fn live_requests(&self) -> Result<Vec<RequestRecord>, StoreError> {

@@ -504,6 +504,8 @@ pub struct RequestFilter {
     pub kind: Option<String>,
     pub open_only: bool,
     pub limit: u32,
+    /// Rows skipped before the first, newest first.
+    pub offset: u32,
 }
 
 /// Something to tell a person: in the inbox, and by mail when `mail_to` is set.
@@ -580,6 +582,8 @@ pub trait WorkflowRepo: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn request(&self, id: Uuid) -> Result<RequestRecord, StoreError>;
     async fn requests(&self, f: &RequestFilter) -> Result<Vec<RequestRecord>, StoreError>;
+    /// How many requests match the filter (its limit and offset aside).
+    async fn request_count(&self, f: &RequestFilter) -> Result<u64, StoreError>;
     /// Requests in review, or approved with a validity that has not ended long ago.
     async fn live_requests(&self) -> Result<Vec<RequestRecord>, StoreError>;
     /// Requests waiting on an approver, soonest step due first.
@@ -781,6 +785,14 @@ pub struct DutyCompletion {
 pub trait DutyRepo: Send + Sync {
     async fn insert_duty(&self, d: &PeriodicDuty, audit: AuditDraft) -> Result<(), StoreError>;
     async fn duties(&self, owner_id: Option<Uuid>) -> Result<Vec<PeriodicDuty>, StoreError>;
+    /// A page of the duties in force (the owner's, or everyone's), soonest
+    /// due first, and how many there are in all.
+    async fn duties_page(
+        &self,
+        owner_id: Option<Uuid>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<PeriodicDuty>, u64), StoreError>;
     async fn duty(&self, id: Uuid) -> Result<PeriodicDuty, StoreError>;
     /// Records a completion and moves the duty to its next due date
     /// (`d.version` is the new version).
@@ -1017,6 +1029,14 @@ pub trait ChecklistRepo: Send + Sync {
     /// Creates the run unless one exists for the same document, owner and due date.
     async fn create_run(&self, r: &ChecklistRun, audit: AuditDraft) -> Result<bool, StoreError>;
     async fn runs(&self, owner_id: Option<Uuid>) -> Result<Vec<ChecklistRun>, StoreError>;
+    /// A page of rounds (the owner's, or everyone's), latest due first, and
+    /// how many there are in all.
+    async fn runs_page(
+        &self,
+        owner_id: Option<Uuid>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<ChecklistRun>, u64), StoreError>;
     async fn run(&self, id: Uuid) -> Result<ChecklistRun, StoreError>;
     async fn answers(&self, run_id: Uuid) -> Result<Vec<ChecklistAnswer>, StoreError>;
     /// Stores the answers, their assessments and corrective items, and marks the run submitted, in one transaction.
@@ -1508,6 +1528,12 @@ pub trait IncidentRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn complaints(&self) -> Result<Vec<Complaint>, StoreError>;
+    /// A page of complaints, newest first, and how many there are in all.
+    async fn complaints_page(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<Complaint>, u64), StoreError>;
     async fn complaint(&self, id: Uuid) -> Result<Complaint, StoreError>;
     async fn complaint_updates(&self, id: Uuid) -> Result<Vec<ComplaintUpdate>, StoreError>;
     async fn procedures(&self) -> Result<Vec<ResponseProcedure>, StoreError>;

@@ -171,16 +171,30 @@ pub async fn list_systems(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ComplaintList {
     pub items: Vec<ComplaintView>,
+    /// How many complaints there are in all.
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
-#[utoipa::path(get, path = "/api/v1/complaints", tag = "incidents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "incidents", security(("bearer" = [])), params(super::Paging),
     responses((status = 200, body = ComplaintList), (status = 403, body = crate::error::Problem)))]
 pub async fn list_complaints(
     State(s): State<AppState>,
     c: ApiCaller,
+    Query(p): Query<super::Paging>,
 ) -> Result<Json<ComplaintList>, ApiError> {
+    let (offset, limit) = p.window();
+    let (items, total) = s
+        .app
+        .complaints_page(&c.actor, limit, offset)
+        .await
+        .api(&c)?;
     Ok(Json(ComplaintList {
-        items: s.app.complaints(&c.actor).await.api(&c)?,
+        items,
+        total,
+        offset,
+        limit,
     }))
 }
 

@@ -235,3 +235,22 @@ pub fn routes() -> Router<AppState> {
         .merge(risk::routes())
         .fallback(|| async { ApiError::from(AppError::NotFound) })
 }
+
+/// `offset` and `limit` of a list that comes a page at a time.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+pub struct Paging {
+    /// Rows skipped before the first (default 0).
+    pub offset: Option<u32>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+impl Paging {
+    /// (offset, limit) with the defaults and bounds applied.
+    pub fn window(self) -> (u32, u32) {
+        (
+            self.offset.unwrap_or(0),
+            self.limit.unwrap_or(100).clamp(1, 500),
+        )
+    }
+}

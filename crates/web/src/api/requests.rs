@@ -33,11 +33,19 @@ pub struct RequestQuery {
     pub scope: Option<String>,
     #[serde(default)]
     pub open_only: bool,
+    /// Rows skipped before the first, newest first (default 0).
+    pub offset: Option<u32>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RequestList {
     pub items: Vec<RequestRecord>,
+    /// How many requests there are in all.
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 #[utoipa::path(get, path = "/api/v1/requests", tag = "workflow", security(("bearer" = [])), params(RequestQuery),
@@ -47,18 +55,41 @@ pub async fn list_requests(
     c: ApiCaller,
     Query(q): Query<RequestQuery>,
 ) -> Result<Json<RequestList>, ApiError> {
-    let items = match q.scope.as_deref() {
-        Some("all") => s.app.all_requests(&c.actor, q.open_only).await.api(&c)?,
-        _ => s
+    let (offset, limit) = super::Paging {
+        offset: q.offset,
+        limit: q.limit,
+    }
+    .window();
+    let (items, total) = match q.scope.as_deref() {
+        Some("all") => s
             .app
-            .my_requests(&c.actor)
+            .requests_page(&c.actor, q.open_only, limit, offset)
             .await
-            .api(&c)?
-            .into_iter()
-            .filter(|r| !q.open_only || r.state.is_open())
-            .collect(),
+            .api(&c)?,
+        _ => {
+            let mine: Vec<RequestRecord> = s
+                .app
+                .my_requests(&c.actor)
+                .await
+                .api(&c)?
+                .into_iter()
+                .filter(|r| !q.open_only || r.state.is_open())
+                .collect();
+            let total = mine.len() as u64;
+            let page = mine
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            (page, total)
+        }
     };
-    Ok(Json(RequestList { items }))
+    Ok(Json(RequestList {
+        items,
+        total,
+        offset,
+        limit,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/exceptions", tag = "workflow", security(("bearer" = [])), request_body = ExceptionInput,
@@ -152,15 +183,26 @@ pub async fn inbox(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Inbox
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DutyList {
     pub items: Vec<mamori_app::ports::PeriodicDuty>,
+    /// How many duties there are in all.
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
-#[utoipa::path(get, path = "/api/v1/duties", tag = "workflow", security(("bearer" = [])), responses((status = 200, body = DutyList)))]
+#[utoipa::path(get, path = "/api/v1/duties", tag = "workflow", security(("bearer" = [])), params(super::Paging),
+    responses((status = 200, body = DutyList)))]
 pub async fn list_duties(
     State(s): State<AppState>,
     c: ApiCaller,
+    Query(p): Query<super::Paging>,
 ) -> Result<Json<DutyList>, ApiError> {
+    let (offset, limit) = p.window();
+    let (items, total) = s.app.duties_page(&c.actor, limit, offset).await.api(&c)?;
     Ok(Json(DutyList {
-        items: s.app.duties(&c.actor).await.api(&c)?,
+        items,
+        total,
+        offset,
+        limit,
     }))
 }
 

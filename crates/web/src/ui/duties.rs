@@ -16,7 +16,7 @@ use mamori_domain::schedule::{Cadence, due_status};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Show, Ui, page, paged, render};
+use super::{FormErrors, Show, Ui, page, page_count, page_offset, render};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -56,7 +56,7 @@ struct ListPage {
 }
 
 /// Duties on one page of the list, soonest due first.
-const PER_PAGE: usize = 100;
+const PER_PAGE: u32 = 100;
 
 #[derive(Deserialize)]
 struct ListQuery {
@@ -89,9 +89,13 @@ async fn view(
             (vec![], 1, 1, people)
         }
         Show::Page(n) => {
-            let (shown, page_no, pages) =
-                paged(state.app.duties(actor).await.ui(s.tr)?, n, PER_PAGE);
-            (shown, page_no, pages, vec![])
+            let (page_no, offset) = page_offset(n, PER_PAGE);
+            let (shown, total) = state
+                .app
+                .duties_page(actor, PER_PAGE, offset)
+                .await
+                .ui(s.tr)?;
+            (shown, page_no, page_count(total, PER_PAGE), vec![])
         }
     };
     let names: HashMap<Uuid, String> = state

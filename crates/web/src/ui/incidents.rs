@@ -20,7 +20,7 @@ use mamori_domain::incidents::{EntryKind, Kind, State as IncidentState};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Ui, local_time, page, paged, settle};
+use super::{FormErrors, Ui, local_time, page, page_count, page_offset, settle};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -650,7 +650,7 @@ struct ComplaintsPage {
 }
 
 /// Complaints on one page of the list, newest first.
-const COMPLAINTS_PER_PAGE: usize = 50;
+const COMPLAINTS_PER_PAGE: u32 = 50;
 
 #[derive(Deserialize)]
 struct PageQuery {
@@ -664,8 +664,13 @@ async fn complaints_view(
     errors: FormErrors,
     page_no: usize,
 ) -> Result<ComplaintsPage, UiError> {
-    let all = state.app.complaints(&s.s.actor).await.ui(s.tr)?;
-    let (shown, page_no, pages) = paged(all, page_no, COMPLAINTS_PER_PAGE);
+    let (page_no, offset) = page_offset(page_no, COMPLAINTS_PER_PAGE);
+    let (shown, total) = state
+        .app
+        .complaints_page(&s.s.actor, COMPLAINTS_PER_PAGE, offset)
+        .await
+        .ui(s.tr)?;
+    let pages = page_count(total, COMPLAINTS_PER_PAGE);
     Ok(ComplaintsPage {
         ui: Ui::for_signed(s, state),
         rows: shown

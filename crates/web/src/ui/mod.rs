@@ -127,13 +127,18 @@ pub enum Show {
     Page(usize),
 }
 
-/// Page `n` (from 1, clamped) of `items`, `per` a page: the items, the
-/// page's number and how many pages there are (at least one).
-pub fn paged<T>(items: Vec<T>, n: usize, per: usize) -> (Vec<T>, usize, usize) {
-    let pages = items.len().div_ceil(per.max(1)).max(1);
-    let n = n.clamp(1, pages);
-    let shown = items.into_iter().skip((n - 1) * per).take(per).collect();
-    (shown, n, pages)
+/// Page `n` of a list (from 1) with `per` rows a page: the page's number
+/// and the offset of its first row.
+pub fn page_offset(n: usize, per: u32) -> (usize, u32) {
+    let n = n.clamp(1, 100_000);
+    (n, u32::try_from((n - 1) * per as usize).unwrap_or(u32::MAX))
+}
+
+/// How many pages `total` rows make, `per` a page (at least one).
+pub fn page_count(total: u64, per: u32) -> usize {
+    usize::try_from(total.div_ceil(u64::from(per.max(1))))
+        .unwrap_or(usize::MAX)
+        .max(1)
 }
 
 pub fn page<T: Template>(t: &T) -> Response {
