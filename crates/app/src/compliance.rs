@@ -20,6 +20,10 @@ use crate::ports::{Assessment, SoaEntry};
 use crate::{App, DraftExt};
 
 static BUNDLE: OnceLock<Result<Bundle, Vec<String>>> = OnceLock::new();
+/// Each Annex A control's citing obligations, by edition, worked out once
+/// (the pack and the annexes are shipped data).
+static CITING_2013: OnceLock<Vec<Vec<&'static Obligation>>> = OnceLock::new();
+static CITING_2022: OnceLock<Vec<Vec<&'static Obligation>>> = OnceLock::new();
 
 /// Uses a company's own policy pack instead of the shipped one. Must be
 /// called before anything reads the pack; refuses an invalid pack.
@@ -217,12 +221,17 @@ impl App {
     /// Every obligation with where it stands; evaluated once per change
     /// of the data and minute of the clock (see `snapshot`).
     pub async fn obligation_rows(&self) -> AppResult<Vec<ObligationRow>> {
+        Ok(self.kept_obligation_rows().await?.as_ref().clone())
+    }
+
+    /// The evaluation kept for this state of the data, shared, not copied.
+    async fn kept_obligation_rows(&self) -> AppResult<Arc<Vec<ObligationRow>>> {
         let key = self.snapshot_key().await?;
         if let Some(rows) = self.snapshots.obligations.get(key) {
-            return Ok(rows.as_ref().clone());
+            return Ok(rows);
         }
-        let rows = self.evaluate_obligations().await?;
-        self.snapshots.obligations.put(key, Arc::new(rows.clone()));
+        let rows = Arc::new(self.evaluate_obligations().await?);
+        self.snapshots.obligations.put(key, Arc::clone(&rows));
         Ok(rows)
     }
 
@@ -809,36 +818,41 @@ impl App {
             .into_iter()
             .map(|e| (e.control_id.clone(), e))
             .collect();
-        let status_of: HashMap<String, ObligationStatus> = self
-            .obligation_rows()
-            .await?
-            .into_iter()
-            .map(|r| (r.obligation.id, r.status))
+        let rows = self.kept_obligation_rows().await?;
+        let status_of: HashMap<&str, ObligationStatus> = rows
+            .iter()
+            .map(|r| (r.obligation.id.as_str(), r.status))
             .collect();
-        let controls: Vec<(
-            &mamori_domain::compliance::annex::AnnexItem,
-            Vec<&Obligation>,
-        )> = match edition {
-            "2013" => b
-                .annex2013
-                .controls
-                .iter()
-                .map(|c| (c, b.citing_2013(&c.id)))
-                .collect(),
-            "2022" => b
-                .annex2022
-                .controls
-                .iter()
-                .map(|c| (c, b.citing_2022(&c.id)))
-                .collect(),
+        let (controls, citing) = match edition {
+            "2013" => (
+                &b.annex2013.controls,
+                CITING_2013.get_or_init(|| {
+                    b.annex2013
+                        .controls
+                        .iter()
+                        .map(|c| b.citing_2013(&c.id))
+                        .collect()
+                }),
+            ),
+            "2022" => (
+                &b.annex2022.controls,
+                CITING_2022.get_or_init(|| {
+                    b.annex2022
+                        .controls
+                        .iter()
+                        .map(|c| b.citing_2022(&c.id))
+                        .collect()
+                }),
+            ),
             _ => return Err(AppError::field("edition", "invalid")),
         };
         Ok(controls
-            .into_iter()
+            .iter()
+            .zip(citing)
             .map(|(c, citing)| {
                 let mut statuses = StatusCounts::default();
-                for o in &citing {
-                    if let Some(s) = status_of.get(&o.id) {
+                for o in citing {
+                    if let Some(s) = status_of.get(o.id.as_str()) {
                         statuses.add(*s);
                     }
                 }

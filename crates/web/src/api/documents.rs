@@ -193,16 +193,31 @@ pub async fn request_disposal(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DocumentList {
     pub items: Vec<LibraryEntry>,
+    /// How many documents the caller may see in all.
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
-#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])), params(super::Paging),
     responses((status = 200, body = DocumentList)))]
 pub async fn list_documents(
     State(s): State<AppState>,
     c: ApiCaller,
+    Query(p): Query<super::Paging>,
 ) -> Result<Json<DocumentList>, ApiError> {
+    let (offset, limit) = p.window();
+    let all = s.app.library(&c.actor).await.api(&c)?;
+    let total = all.len() as u64;
     Ok(Json(DocumentList {
-        items: s.app.library(&c.actor).await.api(&c)?,
+        items: all
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect(),
+        total,
+        offset,
+        limit,
     }))
 }
 

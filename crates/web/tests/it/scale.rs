@@ -588,6 +588,21 @@ async fn documents_are_read_by_their_audiences(
     let listed = c.api(Method::GET, "/api/v1/documents", &token, None).await;
     assert_eq!(listed.status, StatusCode::OK);
     let listed = listed.json();
+    let one = c
+        .api(
+            Method::GET,
+            "/api/v1/documents?offset=1&limit=1",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(one["total"], listed["total"]);
+    assert_eq!(
+        ids(&one, &["document", "id"]),
+        ids(&listed, &["document", "id"])[1..2].to_vec(),
+        "a page of the same list"
+    );
     for id in ids(&listed, &["document", "id"]) {
         assert!(readable.contains(&id), "{id}");
     }
