@@ -1619,15 +1619,13 @@ impl App {
         }
         if handles_complaints(actor) {
             let hours = self.alert_settings().await?.complaint_first_report_hours;
-            for c in self.store.complaints().await? {
-                if c.manager_id == actor.id() && c.first_report_at.is_none() {
-                    out.push((
-                        "complaint",
-                        format!("{} {}（委員会への第一報）", c.ref_no, c.customer),
-                        format!("/complaints/{}", c.id),
-                        rules::first_report_due(c.received_at, hours),
-                    ));
-                }
+            for c in self.store.complaints_to_report(actor.id()).await? {
+                out.push((
+                    "complaint",
+                    format!("{} {}（委員会への第一報）", c.ref_no, c.customer),
+                    format!("/complaints/{}", c.id),
+                    rules::first_report_due(c.received_at, hours),
+                ));
             }
         }
         Ok(out)

@@ -700,6 +700,20 @@ async fn demo(
                 r.agenda_items,
             );
             eprintln!(
+                "    {} committee meetings ({} action items, {} open), {} complaints",
+                r.meetings, r.action_items, r.open_action_items, r.complaints,
+            );
+            eprintln!(
+                "    {} duties ({} completions), {} checklist rounds ({} open, {} answers), {} corrective items ({} open)",
+                r.duties,
+                r.duty_completions,
+                r.checklist_runs,
+                r.open_checklist_runs,
+                r.checklist_answers,
+                r.corrective_items,
+                r.open_corrective_items,
+            );
+            eprintln!(
                 "    {} incidents ({} open, {} timeline entries), {} audit events — built in {:.1}s",
                 r.incidents,
                 r.open_incidents,

@@ -771,6 +771,20 @@ impl IncidentRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn complaints_to_report(&self, manager_id: Uuid) -> Result<Vec<Complaint>, StoreError> {
+        let rows: Vec<CmpRow> = self
+            .db
+            .fetch_all(
+                &Stmt::new(&format!(
+                    "SELECT {CMP_COLS} FROM complaints WHERE manager_id = ? AND first_report_at IS NULL \
+                     ORDER BY received_at, id"
+                ))
+                .bind(manager_id),
+            )
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     async fn complaints_page(
         &self,
         limit: u32,

@@ -1528,6 +1528,8 @@ pub trait IncidentRepo: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(), StoreError>;
     async fn complaints(&self) -> Result<Vec<Complaint>, StoreError>;
+    /// A manager's complaints not yet reported to the committee, oldest first.
+    async fn complaints_to_report(&self, manager_id: Uuid) -> Result<Vec<Complaint>, StoreError>;
     /// A page of complaints, newest first, and how many there are in all.
     async fn complaints_page(
         &self,

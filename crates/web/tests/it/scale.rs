@@ -797,6 +797,14 @@ async fn duties_and_checklists_are_kept(app: &TestApp, sec: &mut Client, r: &Sca
         r.corrective_items
     );
     assert!(r.corrective_items > 0 && r.corrective_items < r.checklist_answers / 5);
+    assert!(r.open_corrective_items > 0 && r.open_corrective_items < r.corrective_items / 2);
+    assert_eq!(
+        correctives
+            .iter()
+            .filter(|c| c.done_at.is_none() && c.title.starts_with("是正: "))
+            .count() as u64,
+        r.open_corrective_items
+    );
     assert!(no <= answers / 4, "{no} of {answers}");
     // The lists come a hundred rows a page, soonest due first; the forms
     // that list everyone are pages of their own.
@@ -876,7 +884,7 @@ async fn the_committee_met_and_complaints_were_handled(
         "{minutes}"
     );
     assert!(view.agenda.iter().all(|(i, _)| i.decision.is_some()));
-    assert!(r.open_action_items < r.action_items);
+    assert!(r.open_action_items > 0 && r.open_action_items < r.action_items);
     let page = sec.get("/committee").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(&held[0].ref_no));

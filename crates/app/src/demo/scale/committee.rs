@@ -201,7 +201,9 @@ impl App {
                     title: action.into(),
                     owner_id: owner.id,
                     due_on,
-                    done_at: (done < now).then_some(done),
+                    // The last two meetings' actions are half still open.
+                    done_at: (done < now && !(month <= 2 && one_in(2, &key, k as u64)))
+                        .then_some(done),
                 };
                 held.actions += 1;
                 held.open_actions += u64::from(a.done_at.is_none());

@@ -247,6 +247,8 @@ fn scale_answers(
             let due_on = day + Duration::days(CORRECTIVE_DAYS);
             // Put right within the month, unless that is still ahead.
             let done = due_time(due_on) - Duration::days((mix(&key, k as u64) % 25) as i64);
+            // Of the last weeks' findings, one in three is still being put right.
+            let open = due_time(due_on) > now - Duration::days(45) && one_in(3, &key, 7);
             rows.correctives.push((
                 CorrectiveItem {
                     id: demo_id("scale-corrective", &key),
@@ -255,7 +257,7 @@ fn scale_answers(
                     title: format!("是正: {} — {}", item.id, item.statement_ja),
                     owner_id: run.owner_id,
                     due_on,
-                    done_at: (done < now).then_some(done),
+                    done_at: (!open && done < now).then_some(done),
                 },
                 at,
             ));
