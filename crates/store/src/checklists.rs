@@ -209,7 +209,7 @@ impl ChecklistRepo for SqlStore {
         if let Some(o) = owner_id {
             s = s.push_bind(" AND owner_id = ?", o);
         }
-        s = s.push(" ORDER BY due_on DESC, id");
+        s = s.push(" ORDER BY due_on DESC, id DESC");
         let rows: Vec<RunRow> = self.db.fetch_all(&s).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -230,7 +230,7 @@ impl ChecklistRepo for SqlStore {
         }
         let list = list
             .push_bind(
-                " ORDER BY due_on DESC, id LIMIT ?",
+                " ORDER BY due_on DESC, id DESC LIMIT ?",
                 i64::from(limit.clamp(1, 500)),
             )
             .push_bind(" OFFSET ?", i64::from(offset));

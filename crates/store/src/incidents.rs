@@ -765,7 +765,7 @@ impl IncidentRepo for SqlStore {
         let rows: Vec<CmpRow> = self
             .db
             .fetch_all(&Stmt::new(&format!(
-                "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC"
+                "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id DESC"
             )))
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -794,7 +794,7 @@ impl IncidentRepo for SqlStore {
             .db
             .fetch_all(
                 &Stmt::new(&format!(
-                    "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id LIMIT ?"
+                    "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id DESC LIMIT ?"
                 ))
                 .bind(i64::from(limit.clamp(1, 500)))
                 .push_bind(" OFFSET ?", i64::from(offset)),
