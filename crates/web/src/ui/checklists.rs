@@ -17,7 +17,7 @@ use mamori_domain::policy::PolicyDocument;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormErrors, Show, Ui, page, page_count, page_offset, render};
+use super::{FormErrors, Show, Ui, form_or_page, page, render};
 use crate::AppState;
 use crate::error::{UiError, UiResultExt};
 use crate::session::Signed;
@@ -74,32 +74,11 @@ async fn list_view(
             .map(|p| p.name(s.tr.0).to_string())
             .unwrap_or_default()
     };
-    let (shown, page_no, pages, people) = match show {
-        Show::Form => {
-            if !actor.has_role(Role::Secretariat) {
-                return Err(UiError::new(AppError::Forbidden, s.tr));
-            }
-            let people = state
-                .app
-                .all_people(actor)
-                .await
-                .ui(s.tr)?
-                .into_iter()
-                .filter(|p| !p.has_left(today))
-                .map(|p| (p.id, p.name))
-                .collect();
-            (vec![], 1, 1, people)
-        }
-        Show::Page(n) => {
-            let (page_no, offset) = page_offset(n, PER_PAGE);
-            let (shown, total) = state
-                .app
-                .checklists_page(actor, PER_PAGE, offset)
-                .await
-                .ui(s.tr)?;
-            (shown, page_no, page_count(total, PER_PAGE), vec![])
-        }
-    };
+    let (shown, page_no, pages, people) =
+        form_or_page(state, s, show, PER_PAGE, |limit, offset| {
+            state.app.checklists_page(actor, limit, offset)
+        })
+        .await?;
     let names: HashMap<Uuid, String> = state
         .app
         .person_names(shown.iter().map(|r| r.owner_id))

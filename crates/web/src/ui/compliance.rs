@@ -244,15 +244,7 @@ async fn detail_view(
             .collect(),
         None => vec![],
     };
-    let mut people: Vec<(uuid::Uuid, String)> = state
-        .app
-        .all_people(actor)
-        .await
-        .ui(s.tr)?
-        .into_iter()
-        .filter(|p| !p.has_left(today))
-        .map(|p| (p.id, p.name))
-        .collect();
+    let mut people = super::people_choices(state, s).await?;
     people.sort_by_key(|(id, _)| !suggested.contains(id));
     let due_default = (today + time::Duration::days(7)).to_string();
     Ok(ObligationPage {

@@ -296,16 +296,7 @@ async fn detail_view(
         .unwrap_or_default();
     let all_systems = state.app.systems(actor).await.ui(s.tr)?;
     let people = if v.can_triage {
-        let today = state.app.today();
-        state
-            .app
-            .all_people(actor)
-            .await
-            .ui(s.tr)?
-            .into_iter()
-            .filter(|p| !p.has_left(today))
-            .map(|p| (p.id, p.name))
-            .collect()
+        super::people_choices(state, s).await?
     } else {
         vec![]
     };

@@ -23,6 +23,7 @@ use mamori_app::Permission;
 use mamori_domain::org::FieldError;
 
 use crate::AppState;
+use crate::error::{UiError, UiResultExt};
 use crate::i18n::Tr;
 use crate::session::{Signed, Viewer};
 
@@ -115,6 +116,52 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "template");
             (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Everyone who has not left, as the choices of a form's list of people.
+pub async fn people_choices(
+    state: &AppState,
+    s: &Signed,
+) -> Result<Vec<(uuid::Uuid, String)>, UiError> {
+    let today = state.app.today();
+    Ok(state
+        .app
+        .all_people(&s.s.actor)
+        .await
+        .ui(s.tr)?
+        .into_iter()
+        .filter(|p| !p.has_left(today))
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+/// A list page with a creation form of its own: for `Show::Form` (the
+/// 事務局's only) no rows and everyone's names; for a page, its rows from
+/// `fetch(limit, offset)`, its number and the number of pages.
+pub async fn form_or_page<T, F, Fut>(
+    state: &AppState,
+    s: &Signed,
+    show: Show,
+    per: u32,
+    fetch: F,
+) -> Result<(Vec<T>, usize, usize, Vec<(uuid::Uuid, String)>), UiError>
+where
+    F: FnOnce(u32, u32) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, u64), mamori_app::AppError>>,
+{
+    match show {
+        Show::Form => {
+            if !s.s.actor.has_role(mamori_domain::Role::Secretariat) {
+                return Err(UiError::new(mamori_app::AppError::Forbidden, s.tr));
+            }
+            Ok((vec![], 1, 1, people_choices(state, s).await?))
+        }
+        Show::Page(n) => {
+            let (page_no, offset) = page_offset(n, per);
+            let (rows, total) = fetch(per, offset).await.ui(s.tr)?;
+            Ok((rows, page_no, page_count(total, per), vec![]))
         }
     }
 }
