@@ -1235,9 +1235,15 @@ impl App {
         let departments = self.reader_departments(actor, department)?;
         // Kept while nothing has changed, to the minute (overdue is by the clock).
         let key = self.snapshot_key().await?;
-        let name = departments.as_ref().map_or_else(String::new, |ds| {
-            ds.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
-        });
+        // The company, or exactly these departments (none is not the company).
+        let name = departments.as_ref().map_or_else(
+            || "company".to_string(),
+            |ds| {
+                let mut ids: Vec<String> = ds.iter().map(Uuid::to_string).collect();
+                ids.sort();
+                format!("departments:{}", ids.join(","))
+            },
+        );
         if let Some(kept) = self.snapshots.reading.get(key, &name) {
             return Ok(kept.as_ref().clone());
         }

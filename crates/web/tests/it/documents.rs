@@ -572,6 +572,22 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
             .text
             .contains(&format!("/documents/reading/{}", v.id))
     );
+    // The follow-up is kept per state of the data and per scope: the
+    // company's figures never answer for a department, in either order.
+    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    let own_scope = app.app.cli_actor(SECURITY_OFFICER).await.unwrap();
+    let readers = |rows: Vec<mamori_app::documents::VersionTracking>| {
+        rows.iter()
+            .map(|r| r.done + r.pending + r.overdue + r.exempted)
+            .sum::<u64>()
+    };
+    let own = readers(app.app.reading_status(&own_scope, None).await.unwrap());
+    let company = readers(app.app.reading_status(&secretariat, None).await.unwrap());
+    assert!(own > 0 && own < company, "{own} of {company}");
+    assert_eq!(
+        readers(app.app.reading_status(&own_scope, None).await.unwrap()),
+        own
+    );
     let page = officer.get(&format!("/documents/reading/{}", v.id)).await;
     assert_eq!(page.status, StatusCode::OK);
     // The officer sees their own department only.
