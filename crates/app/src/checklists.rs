@@ -227,18 +227,29 @@ impl App {
         actor.has_role(Role::Secretariat) || actor.has_role(Role::Auditor)
     }
 
-    pub async fn checklists(&self, actor: &Actor) -> AppResult<Vec<ChecklistRun>> {
-        Ok(self
+    /// The rounds the actor may see (everyone's for the 事務局 and auditors,
+    /// their own otherwise) that ask about one obligation: only its
+    /// document's rounds are read.
+    pub async fn checklists_about(
+        &self,
+        actor: &Actor,
+        obligation: &Obligation,
+    ) -> AppResult<Vec<ChecklistRun>> {
+        let owner = (!Self::reads_checklists(actor)).then(|| actor.id());
+        let mut out = Vec::new();
+        for r in self
             .store
-            .runs(if Self::reads_checklists(actor) {
-                None
-            } else {
-                Some(actor.id())
-            })
-            .await?)
+            .runs_of_document(&obligation.document, owner)
+            .await?
+        {
+            if run_items(&r)?.iter().any(|o| o.id == obligation.id) {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
-    /// A page of the rounds `checklists` lists, latest due first, and how many there are.
+    /// A page of the rounds the actor may see, latest due first, and how many there are.
     pub async fn checklists_page(
         &self,
         actor: &Actor,

@@ -214,6 +214,25 @@ impl ChecklistRepo for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn runs_of_document(
+        &self,
+        document: &str,
+        owner_id: Option<Uuid>,
+    ) -> Result<Vec<ChecklistRun>, StoreError> {
+        let mut s = Stmt::new(&format!(
+            "SELECT {RUN_COLS} FROM checklist_runs WHERE document = ?"
+        ))
+        .bind(document);
+        if let Some(o) = owner_id {
+            s = s.push_bind(" AND owner_id = ?", o);
+        }
+        let rows: Vec<RunRow> = self
+            .db
+            .fetch_all(&s.push(" ORDER BY due_on DESC, id DESC"))
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     async fn runs_page(
         &self,
         owner_id: Option<Uuid>,

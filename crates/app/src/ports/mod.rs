@@ -1029,6 +1029,12 @@ pub trait ChecklistRepo: Send + Sync {
     /// Creates the run unless one exists for the same document, owner and due date.
     async fn create_run(&self, r: &ChecklistRun, audit: AuditDraft) -> Result<bool, StoreError>;
     async fn runs(&self, owner_id: Option<Uuid>) -> Result<Vec<ChecklistRun>, StoreError>;
+    /// The rounds of one document (the owner's, or everyone's), latest due first.
+    async fn runs_of_document(
+        &self,
+        document: &str,
+        owner_id: Option<Uuid>,
+    ) -> Result<Vec<ChecklistRun>, StoreError>;
     /// A page of rounds (the owner's, or everyone's), latest due first, and
     /// how many there are in all.
     async fn runs_page(

@@ -215,16 +215,11 @@ async fn detail_view(
     let document = PolicyDocument::parse(&row.obligation.document)
         .map(|p| p.name(s.tr.0).to_string())
         .unwrap_or_default();
-    let mut checklists = Vec::new();
-    for r in state.app.checklists(actor).await.ui(s.tr)? {
-        if mamori_app::checklists::run_items(&r)
-            .ui(s.tr)?
-            .iter()
-            .any(|o| o.id == row.obligation.id)
-        {
-            checklists.push(r);
-        }
-    }
+    let checklists = state
+        .app
+        .checklists_about(actor, &row.obligation)
+        .await
+        .ui(s.tr)?;
     let today = state.app.today();
     let suggested: Vec<uuid::Uuid> = match row.obligation.actor_role() {
         Some(role) => state
