@@ -14,6 +14,7 @@ use mamori_domain::settings::SecuritySettings;
 use mamori_domain::{FieldErrorExt, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -93,6 +94,22 @@ pub struct SignedIn {
     pub session_token: String,
     pub person_id: Uuid,
     pub mfa_pending: bool,
+}
+
+/// What a session is judged by besides itself: the security settings, the
+/// parts of the person's credential that matter once signed in (not its
+/// secrets or failure counts), and who they are (its `via` is replaced).
+pub(crate) struct Signer {
+    settings: SecuritySettings,
+    sign_in: SignInState,
+    actor: Actor,
+}
+
+struct SignInState {
+    disabled: bool,
+    must_change: bool,
+    password_changed_at: OffsetDateTime,
+    totp_enabled: bool,
 }
 
 /// The state of a session on a request.
@@ -355,38 +372,33 @@ impl App {
 
     /// Resolves a session cookie; expired or idle sessions end here.
     pub async fn session(&self, token: &str) -> AppResult<SessionState> {
+        // The session itself is read at every request (signing out, the idle
+        // limit and the second factor change it without an audit event).
         let Some(s) = self.store.session_by_hash(&secret_hash(token)).await? else {
             return Err(AppError::Unauthenticated);
         };
-        let settings = self.store.security_settings().await?;
+        let key = self.snapshot_key().await?;
+        let signer = self.signer(key, s.person_id).await?;
+        let (settings, cred) = (&signer.settings, &signer.sign_in);
         let now = self.now();
         let idle_end = s.last_seen_at + Duration::minutes(i64::from(settings.session_idle_minutes));
         if now >= s.expires_at || now >= idle_end {
             self.store.delete_session(s.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        let person = self.store.person(s.person_id).await?;
-        let cred = self
-            .store
-            .credential(person.id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if cred.disabled || person.has_left(self.today()) {
+        if cred.disabled || signer.actor.person.has_left(self.today()) {
             self.store.delete_session(s.id).await?;
             return Err(AppError::Unauthenticated);
         }
         if now - s.last_seen_at >= Duration::seconds(30) {
             self.store.touch_session(s.id, now).await?;
         }
-        let actor = self
-            .actor_for(
-                person,
-                Via::Session {
-                    session_id: s.id,
-                    csrf_token: s.csrf_token.clone(),
-                },
-            )
-            .await?;
+        let mut actor = signer.actor.clone();
+        actor.via = Via::Session {
+            session_id: s.id,
+            csrf_token: s.csrf_token.clone(),
+        };
+        actor.state = Some(key.head);
         let must_enrol_mfa =
             settings.require_mfa_for_privileged && actor.is_privileged() && !cred.totp_enabled;
         Ok(SessionState {
@@ -394,7 +406,7 @@ impl App {
                 cred.must_change,
                 cred.password_changed_at,
                 now,
-                &settings,
+                settings,
             ),
             must_enrol_mfa,
             mfa_pending: s.mfa_pending,
@@ -402,6 +414,36 @@ impl App {
             csrf_token: s.csrf_token,
             actor,
         })
+    }
+
+    /// Who a session's person signs in as, with the settings and credential
+    /// the session is judged by: kept per person while nothing has changed
+    /// (see `Snapshots::signers`).
+    async fn signer(&self, key: crate::snapshot::Key, person_id: Uuid) -> AppResult<Arc<Signer>> {
+        let name = person_id.to_string();
+        if let Some(kept) = self.snapshots.signers.get(key, &name) {
+            return Ok(kept);
+        }
+        let settings = self.store.security_settings().await?;
+        let person = self.store.person(person_id).await?;
+        let c = self
+            .store
+            .credential(person.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let actor = self.actor_for(person, Via::Cli).await?;
+        let signer = Arc::new(Signer {
+            settings,
+            sign_in: SignInState {
+                disabled: c.disabled,
+                must_change: c.must_change,
+                password_changed_at: c.password_changed_at,
+                totp_enabled: c.totp_enabled,
+            },
+            actor,
+        });
+        self.snapshots.signers.put(key, name, Arc::clone(&signer));
+        Ok(signer)
     }
 
     /// Second factor: a TOTP code (each time step accepted once) or an unused recovery code.

@@ -5,6 +5,7 @@
 //! (DOC-4.3.3, 4.3.4), disposal (DOC-4.4), paper copies and NDAs.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use mamori_domain::Role;
 use mamori_domain::documents::{
@@ -56,6 +57,51 @@ pub struct LibraryEntry {
     pub my_status: Option<ReadStatus>,
     /// A revision in progress (draft, in review, approved).
     pub open_revision: Option<VersionState>,
+}
+
+/// Every document (by reference number) and the heads of its live
+/// versions: what the library and the reading tasks are made from.
+pub(crate) struct LibraryBase {
+    documents: Vec<Document>,
+    /// Document id → its live versions, by number.
+    heads: HashMap<Uuid, Vec<VersionHead>>,
+    /// Current version id → (its document's place in `documents`, its head).
+    current: HashMap<Uuid, (usize, VersionHead)>,
+}
+
+impl LibraryBase {
+    fn new(documents: Vec<Document>, versions: Vec<VersionHead>) -> LibraryBase {
+        let place: HashMap<Uuid, usize> = documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id, i))
+            .collect();
+        let mut heads: HashMap<Uuid, Vec<VersionHead>> = HashMap::new();
+        let mut current = HashMap::new();
+        for v in versions {
+            if v.state == VersionState::Current
+                && let Some(i) = place.get(&v.document_id)
+            {
+                current.insert(v.id, (*i, v));
+            }
+            heads.entry(v.document_id).or_default().push(v);
+        }
+        LibraryBase {
+            documents,
+            heads,
+            current,
+        }
+    }
+
+    fn heads_of(&self, document_id: Uuid) -> &[VersionHead] {
+        self.heads.get(&document_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The document and head of a version in force.
+    fn current(&self, version_id: Uuid) -> Option<(&Document, &VersionHead)> {
+        let (i, v) = self.current.get(&version_id)?;
+        Some((self.documents.get(*i)?, v))
+    }
 }
 
 /// Everything a document's page shows to the viewer.
@@ -331,18 +377,28 @@ impl App {
             || matches!(v.state, VersionState::Current | VersionState::Superseded)
     }
 
+    /// Every document with the heads of its live versions, the same for
+    /// everyone: kept while nothing has changed (see `Snapshots::library`).
+    async fn library_base(&self) -> AppResult<Arc<LibraryBase>> {
+        self.kept(&self.snapshots.library, || async {
+            let heads = self
+                .store
+                .version_heads(&[
+                    VersionState::Current,
+                    VersionState::Draft,
+                    VersionState::InReview,
+                    VersionState::Approved,
+                ])
+                .await?;
+            Ok(LibraryBase::new(self.store.documents().await?, heads))
+        })
+        .await
+    }
+
     /// The library as the actor may see it.
     pub async fn library(&self, actor: &Actor) -> AppResult<Vec<LibraryEntry>> {
         let now = self.now();
-        let versions = self
-            .store
-            .version_heads(&[
-                VersionState::Current,
-                VersionState::Draft,
-                VersionState::InReview,
-                VersionState::Approved,
-            ])
-            .await?;
+        let base = self.library_base().await?;
         let reads: HashMap<Uuid, ReadRecord> = self
             .store
             .reads_of_person(actor.id())
@@ -351,12 +407,11 @@ impl App {
             .map(|r| (r.version_id, r))
             .collect();
         let mut out = Vec::new();
-        for d in self.store.documents().await? {
-            if !self.can_read(actor, &d) {
+        for d in &base.documents {
+            if !self.can_read(actor, d) {
                 continue;
             }
-            let mine: Vec<&VersionHead> =
-                versions.iter().filter(|v| v.document_id == d.id).collect();
+            let mine = base.heads_of(d.id);
             let current = mine.iter().find(|v| v.state == VersionState::Current);
             if current.is_none() && !oversees(actor) && d.owner_id != actor.id() {
                 continue;
@@ -376,7 +431,7 @@ impl App {
                 effective_on: current.and_then(|v| v.effective_on),
                 my_status,
                 open_revision,
-                document: d,
+                document: d.clone(),
             });
         }
         out.sort_by(|a, b| {
@@ -815,9 +870,20 @@ impl App {
                 );
                 v.state = VersionState::InReview;
                 v.request_id = Some(r.id);
-                self.file(actor, r, rules::approval_flow(approver), "document")
+                let filed = self
+                    .file(actor, r, rules::approval_flow(approver), "document")
                     .await?;
-                self.store.update_doc_version(&v, None).await?;
+                // Its own event: the version's move into review is a change
+                // of the data (the kept library is made from it).
+                let audit = self
+                    .draft(
+                        Some(actor),
+                        "document.submit",
+                        "document_version",
+                        Some(v.id.to_string()),
+                    )
+                    .detail(format!("{} 第{}版 ({})", d.ref_no, v.number, filed.ref_no));
+                self.store.update_doc_version(&v, Some(audit)).await?;
             }
             None => {
                 // その他の記録: no approval (DOC-4.2 table).
@@ -1859,28 +1925,20 @@ impl App {
         if pending.is_empty() {
             return Ok(vec![]);
         }
-        // Only the versions and documents of the pending checks (a person
-        // has a few), not every current version with its text.
-        let mut docs: HashMap<Uuid, Document> = HashMap::new();
-        let mut out = Vec::with_capacity(pending.len());
-        for r in pending {
-            let v = self.store.doc_version(r.version_id).await?;
-            if v.state != VersionState::Current {
-                continue;
-            }
-            if !docs.contains_key(&v.document_id) {
-                let d = self.store.document(v.document_id).await?;
-                docs.insert(d.id, d);
-            }
-            if let Some(d) = docs.get(&v.document_id) {
-                out.push((
+        // The titles and numbers from the kept library, not a read of each
+        // version (with its text) and document.
+        let base = self.library_base().await?;
+        Ok(pending
+            .into_iter()
+            .filter_map(|r| {
+                let (d, v) = base.current(r.version_id)?;
+                Some((
                     format!("理解度チェック: {} 第{}版", d.title, v.number),
                     format!("/documents/{}", d.id),
                     r.due_at,
-                ));
-            }
-        }
-        Ok(out)
+                ))
+            })
+            .collect())
     }
 }
 

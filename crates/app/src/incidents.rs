@@ -1635,15 +1635,12 @@ impl App {
     /// the deadlines — no details, so everyone signed in may see them.
     pub async fn incident_stats(&self, _actor: &Actor) -> AppResult<IncidentStats> {
         // Kept while nothing has changed, to the minute (lateness is by the clock).
-        let key = self.snapshot_key().await?;
-        if let Some(kept) = self.snapshots.incident_stats.get(key) {
-            return Ok(kept.as_ref().clone());
-        }
-        let stats = self.compute_incident_stats().await?;
-        self.snapshots
-            .incident_stats
-            .put(key, std::sync::Arc::new(stats.clone()));
-        Ok(stats)
+        let stats = self
+            .kept(&self.snapshots.incident_stats, || {
+                self.compute_incident_stats()
+            })
+            .await?;
+        Ok(stats.as_ref().clone())
     }
 
     async fn compute_incident_stats(&self) -> AppResult<IncidentStats> {

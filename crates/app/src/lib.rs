@@ -85,6 +85,22 @@ impl App {
         })
     }
 
+    /// A whole-company figure kept in `slot` while nothing has changed (see
+    /// `snapshot`), computed by `compute` when the data or the minute moved.
+    async fn kept<T, F, Fut>(&self, slot: &snapshot::Snapshot<T>, compute: F) -> AppResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<T>>,
+    {
+        let key = self.snapshot_key().await?;
+        if let Some(kept) = slot.get(key) {
+            return Ok(kept);
+        }
+        let value = Arc::new(compute().await?);
+        slot.put(key, Arc::clone(&value));
+        Ok(value)
+    }
+
     /// How many records match a list's filter (`what`: the list and the
     /// filter's description), counted once per state of the data (the one
     /// the request was signed in at, when known).

@@ -480,6 +480,15 @@ impl App {
     /// Every rule of the policy the organisation breaks today.
     pub async fn org_health(&self, actor: &Actor) -> AppResult<Vec<Finding>> {
         actor.require(Permission::ViewOrgHealth)?;
+        // The same for everyone who may see it; kept while nothing has
+        // changed, to the minute (roles end and people leave by the date).
+        let findings = self
+            .kept(&self.snapshots.org_health, || self.compute_org_health())
+            .await?;
+        Ok(findings.as_ref().clone())
+    }
+
+    async fn compute_org_health(&self) -> AppResult<Vec<Finding>> {
         let departments = self.store.departments().await?;
         // Not all 5,000 people of a large company: the rules speak only of
         // role holders and leavers.

@@ -101,11 +101,25 @@ pub(crate) struct Snapshots {
     /// person, their credential, roles and delegations change only with an
     /// audit event, and the minute bounds the day's roles and delegations.
     pub callers: Kept<Key, (crate::ports::ApiTokenRecord, crate::Actor)>,
+    /// Who a browser session's person signs in as (person, roles,
+    /// delegations), by person, with the security settings and their
+    /// credential: each changes only with an audit event, except the
+    /// credential's failure counts and a second factor being set up, which a
+    /// session is not judged by. The minute bounds the day's roles and
+    /// delegations, as for `callers`.
+    pub signers: Kept<Key, Arc<crate::auth::Signer>>,
     /// The reading follow-up by departments in view ("" for the company):
     /// counting every reader's check of the current versions.
     pub reading: Kept<Key, Arc<Vec<crate::documents::VersionTracking>>>,
     /// The incident statistics: every incident and complaint of the years kept.
     pub incident_stats: Snapshot<crate::incidents::IncidentStats>,
+    /// The organisation's broken rules (home page of the 事務局 and the
+    /// department heads): every role holder, assignment and leaver.
+    pub org_health: Snapshot<Vec<mamori_domain::health::Finding>>,
+    /// The library: every document and the heads of its live versions.
+    pub library: Snapshot<crate::documents::LibraryBase>,
+    /// Requests waiting in review, for everyone's task list.
+    pub in_review: Snapshot<Vec<crate::ports::RequestRecord>>,
 }
 
 #[cfg(test)]

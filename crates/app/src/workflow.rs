@@ -969,16 +969,8 @@ impl App {
             .await?)
     }
 
-    /// All requests, for the 事務局 and 監査人.
-    pub async fn all_requests(
-        &self,
-        actor: &Actor,
-        open_only: bool,
-    ) -> AppResult<Vec<RequestRecord>> {
-        Ok(self.requests_page(actor, open_only, 500, 0).await?.0)
-    }
-
-    /// A page of everyone's requests, newest first, and how many there are.
+    /// A page of everyone's requests, newest first, and how many there are
+    /// (for the 事務局 and 監査人).
     pub async fn requests_page(
         &self,
         actor: &Actor,
@@ -1007,12 +999,19 @@ impl App {
         let today = self.today();
         let soon = self.alert_settings().await?.due_soon_days;
         let mut tasks = Vec::new();
-        for r in self.store.requests_in_review().await? {
-            let flow = flow_of(&r)?;
+        // Everyone's list looks at the same requests in review: kept while
+        // nothing has changed (see `Snapshots::in_review`).
+        let in_review = self
+            .kept(&self.snapshots.in_review, || async {
+                Ok(self.store.requests_in_review().await?)
+            })
+            .await?;
+        for r in in_review.iter() {
+            let flow = flow_of(r)?;
             let Some(step) = flow.steps.get(usize::try_from(r.step).unwrap_or(0)) else {
                 continue;
             };
-            if is_approver(actor, step.approver, &r, today) {
+            if is_approver(actor, step.approver, r, today) {
                 let kind = if step.approver == Approver::Committee {
                     "committee_item"
                 } else {

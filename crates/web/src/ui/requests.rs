@@ -71,12 +71,19 @@ fn rows(app: &mamori_app::App, tr: Tr, list: Vec<RequestRecord>) -> Vec<Row> {
 struct ListPage {
     ui: Ui,
     mine: Vec<Row>,
+    /// Everyone's requests, a page at a time (事務局 and auditors).
     all: Option<Vec<Row>>,
+    page_no: usize,
+    pages: usize,
 }
+
+/// Everyone's requests on one page, newest first.
+const PER_PAGE: u32 = 100;
 
 #[derive(Deserialize)]
 struct ListQuery {
     all: Option<String>,
+    page: Option<usize>,
 }
 
 async fn list(
@@ -89,18 +96,27 @@ async fn list(
         s.tr,
         state.app.my_requests(&s.s.actor).await.ui(s.tr)?,
     );
-    let all = match q.all {
-        Some(_) => Some(rows(
-            &state.app,
-            s.tr,
-            state.app.all_requests(&s.s.actor, false).await.ui(s.tr)?,
-        )),
-        None => None,
+    let (page_no, offset) = super::page_offset(q.page.unwrap_or(1), PER_PAGE);
+    let (all, pages) = match q.all {
+        Some(_) => {
+            let (list, total) = state
+                .app
+                .requests_page(&s.s.actor, false, PER_PAGE, offset)
+                .await
+                .ui(s.tr)?;
+            (
+                Some(rows(&state.app, s.tr, list)),
+                super::page_count(total, PER_PAGE),
+            )
+        }
+        None => (None, 1),
     };
     Ok(page(&ListPage {
         ui: Ui::for_signed(&s, &state),
         mine,
         all,
+        page_no,
+        pages,
     }))
 }
 

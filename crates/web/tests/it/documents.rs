@@ -274,6 +274,7 @@ async fn a_committee_approved_revision_reaches_its_readers(t: &TestDb) {
     for action in [
         "document.revise",
         "document.edit",
+        "document.submit",
         "document.quiz",
         "document.approved",
         "document.publish",

@@ -674,7 +674,19 @@ async fn requests_wait_on_their_approvers(
         .map(|q| q.id.to_string())
         .collect();
     assert_eq!(ids(&second, &["id"]), expected);
-    assert_eq!(sec.get("/requests?all=1").await.status, StatusCode::OK);
+    // The page of everyone's requests is paged the same way.
+    let page = sec.get("/requests?all=1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&all[0].ref_no));
+    let pages = all.len().div_ceil(100);
+    if pages > 1 {
+        assert!(page.text.contains("href=\"/requests?all=1&amp;page=2\""));
+        let last = sec.get(&format!("/requests?all=1&page={pages}")).await;
+        assert!(last.text.contains(&all[all.len() - 1].ref_no));
+        assert!(!last.text.contains("rel=\"next\""));
+    } else {
+        assert!(!page.text.contains("rel=\"next\""));
+    }
     assert_eq!(sec.get("/tasks").await.status, StatusCode::OK);
     let tasks = sec
         .api(Method::GET, "/api/v1/tasks", &token, None)

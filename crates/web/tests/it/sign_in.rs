@@ -365,3 +365,45 @@ async fn administrator_reset_records_the_identity_check(t: &TestDb) {
     app.close().await;
 }
 mamori_testkit::db_test!(reset, administrator_reset_records_the_identity_check);
+
+/// Who a session signs in is kept while nothing changes; a role given, a
+/// language chosen or an account disabled takes effect at its next request.
+async fn a_session_follows_changes_at_its_next_request(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let mut e = app.signed_in(EMPLOYEE).await;
+    assert_eq!(e.get("/audit").await.status, StatusCode::FORBIDDEN);
+    let person = app.app.cli_actor(EMPLOYEE).await.unwrap();
+    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
+    app.app
+        .assign_role(
+            &secretariat,
+            &mamori_app::org::AssignmentInput {
+                person_id: person.id(),
+                role: "auditor".into(),
+                department_id: None,
+                starts_on: app.app.today().to_string(),
+                ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let r = e.get("/audit").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(e.get("/").await.text.contains("<html lang=\"ja\">"));
+    let now = app.app.cli_actor(EMPLOYEE).await.unwrap();
+    app.app
+        .set_language(&now, mamori_domain::org::Lang::En)
+        .await
+        .unwrap();
+    assert!(e.get("/").await.text.contains("<html lang=\"en\">"));
+    app.app
+        .admin_set_disabled(&secretariat, person.id(), true)
+        .await
+        .unwrap();
+    assert_eq!(e.get("/").await.location(), "/login");
+    app.close().await;
+}
+mamori_testkit::db_test!(
+    session_follows_changes,
+    a_session_follows_changes_at_its_next_request
+);
