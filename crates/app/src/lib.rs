@@ -93,6 +93,41 @@ impl App {
         Fut: std::future::Future<Output = AppResult<T>>,
     {
         let key = self.snapshot_key().await?;
+        self.kept_at(key, slot, compute).await
+    }
+
+    /// As `kept`, for the state the actor's request was signed in at (when
+    /// known): for views that only read, as the kept counts are.
+    async fn kept_for<T, F, Fut>(
+        &self,
+        actor: &Actor,
+        slot: &snapshot::Snapshot<T>,
+        compute: F,
+    ) -> AppResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<T>>,
+    {
+        let key = match actor.state {
+            Some(head) => snapshot::Key {
+                head,
+                minute: self.now().unix_timestamp().div_euclid(60),
+            },
+            None => self.snapshot_key().await?,
+        };
+        self.kept_at(key, slot, compute).await
+    }
+
+    async fn kept_at<T, F, Fut>(
+        &self,
+        key: snapshot::Key,
+        slot: &snapshot::Snapshot<T>,
+        compute: F,
+    ) -> AppResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<T>>,
+    {
         if let Some(kept) = slot.get(key) {
             return Ok(kept);
         }

@@ -120,6 +120,8 @@ pub(crate) struct Snapshots {
     pub library: Snapshot<crate::documents::LibraryBase>,
     /// Requests waiting in review, for everyone's task list.
     pub in_review: Snapshot<Vec<crate::ports::RequestRecord>>,
+    /// The risk method (scales, thresholds), for the asset and risk views.
+    pub method: Snapshot<mamori_domain::risk::RiskMethod>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use mamori_domain::settings::SecuritySettings;
 
 use crate::SqlStore;
 use crate::audit::append_in;
-use crate::db::other;
+use crate::db::{DbKind, other};
 use crate::sql::Stmt;
 
 const SECURITY_KEY: &str = "security";
@@ -71,11 +71,26 @@ impl SettingsRepo for SqlStore {
     }
 
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
-        // A full pass: about a second for the large organisation on SQLite,
-        // and the sampled statistics misjudged its few-valued columns.
-        let mut tx = self.db.begin().await?;
-        tx.execute(&Stmt::new("ANALYZE")).await?;
-        tx.commit().await
+        match self.db.kind() {
+            // A full pass: about a second for the large organisation on
+            // SQLite, and the sampled statistics misjudged its few-valued
+            // columns.
+            DbKind::Sqlite => {
+                let mut tx = self.db.begin().await?;
+                tx.execute(&Stmt::new("ANALYZE")).await?;
+                tx.commit().await
+            }
+            // PostgreSQL also needs its visibility map after a bulk load,
+            // or no index-only scan pays (counting by status read the
+            // table: the full evaluation took 90–130 ms instead of 50 ms
+            // until autovacuum came by). Outside a transaction, as VACUUM
+            // must be.
+            DbKind::Postgres => self
+                .db
+                .execute(&Stmt::new("VACUUM (ANALYZE)"))
+                .await
+                .map(|_| ()),
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -180,7 +180,7 @@ impl App {
         if !access.sees(asset.owner_id, asset.department_id) {
             return Err(AppError::NotFound);
         }
-        let method = self.store.risk_method().await?;
+        let method = self.viewing_method(actor).await?;
         let links = self.store.asset_links(id).await?;
         let others: Vec<Uuid> = links
             .iter()

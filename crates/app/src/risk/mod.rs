@@ -165,6 +165,18 @@ impl App {
         Ok(self.store.risk_method().await?)
     }
 
+    /// The method for a view that only reads: kept per state of the data
+    /// (it changes only with an audit event), not read at every view.
+    pub(crate) async fn viewing_method(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<std::sync::Arc<RiskMethod>> {
+        self.kept_for(actor, &self.snapshots.method, || async {
+            Ok(self.store.risk_method().await?)
+        })
+        .await
+    }
+
     /// Changes the method; ratings already given must stay on the new
     /// scales. Importance, scores and acceptance are recomputed with it.
     pub async fn update_risk_method(&self, actor: &Actor, m: RiskMethod) -> AppResult<()> {

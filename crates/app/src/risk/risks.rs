@@ -270,7 +270,7 @@ impl App {
     pub async fn risk_view(&self, actor: &Actor, id: Uuid) -> AppResult<RiskView> {
         let access = RiskAccess::of(actor);
         let (risk, asset) = self.visible_risk(actor, id).await?;
-        let method = self.store.risk_method().await?;
+        let method = self.viewing_method(actor).await?;
         let controls = self.store.risk_controls(id).await?;
         let threat = match risk.threat_id {
             Some(t) => self.store.threat(t).await?,
