@@ -69,21 +69,8 @@ async fn tokens_act_as_their_owner_or_less(t: &TestDb) {
     );
     // A role given takes effect at the token's next request (who a token
     // signs in is kept only while nothing changes).
+    app.give_role(EMPLOYEE, "auditor").await;
     let owner = app.app.cli_actor(EMPLOYEE).await.unwrap();
-    let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
-    app.app
-        .assign_role(
-            &secretariat,
-            &mamori_app::org::AssignmentInput {
-                person_id: owner.id(),
-                role: "auditor".into(),
-                department_id: None,
-                starts_on: app.app.today().to_string(),
-                ends_on: None,
-            },
-        )
-        .await
-        .unwrap();
     let r = c
         .api(Method::GET, "/api/v1/audit-events", &employee, None)
         .await;

@@ -114,6 +114,25 @@ impl TestApp {
         self.app.store.head().await.unwrap().0
     }
 
+    /// The 事務局 gives the person a company-wide role from today.
+    pub async fn give_role(&self, email: &str, role: &str) {
+        let person = self.app.cli_actor(email).await.unwrap();
+        let secretariat = self.app.cli_actor(SECRETARIAT).await.unwrap();
+        self.app
+            .assign_role(
+                &secretariat,
+                &mamori_app::org::AssignmentInput {
+                    person_id: person.id(),
+                    role: role.into(),
+                    department_id: None,
+                    starts_on: self.app.today().to_string(),
+                    ends_on: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn close(self) {
         self.db.close().await;
     }

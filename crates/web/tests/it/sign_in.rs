@@ -372,21 +372,9 @@ async fn a_session_follows_changes_at_its_next_request(t: &TestDb) {
     let app = TestApp::start(t, false).await;
     let mut e = app.signed_in(EMPLOYEE).await;
     assert_eq!(e.get("/audit").await.status, StatusCode::FORBIDDEN);
+    app.give_role(EMPLOYEE, "auditor").await;
     let person = app.app.cli_actor(EMPLOYEE).await.unwrap();
     let secretariat = app.app.cli_actor(SECRETARIAT).await.unwrap();
-    app.app
-        .assign_role(
-            &secretariat,
-            &mamori_app::org::AssignmentInput {
-                person_id: person.id(),
-                role: "auditor".into(),
-                department_id: None,
-                starts_on: app.app.today().to_string(),
-                ends_on: None,
-            },
-        )
-        .await
-        .unwrap();
     let r = e.get("/audit").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(e.get("/").await.text.contains("<html lang=\"ja\">"));
