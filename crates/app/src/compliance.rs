@@ -226,13 +226,8 @@ impl App {
 
     /// The evaluation kept for this state of the data, shared, not copied.
     async fn kept_obligation_rows(&self) -> AppResult<Arc<Vec<ObligationRow>>> {
-        let key = self.snapshot_key().await?;
-        if let Some(rows) = self.snapshots.obligations.get(key) {
-            return Ok(rows);
-        }
-        let rows = Arc::new(self.evaluate_obligations().await?);
-        self.snapshots.obligations.put(key, Arc::clone(&rows));
-        Ok(rows)
+        self.kept(&self.snapshots.obligations, || self.evaluate_obligations())
+            .await
     }
 
     async fn evaluate_obligations(&self) -> AppResult<Vec<ObligationRow>> {
@@ -555,15 +550,9 @@ impl App {
         if !all && own.is_empty() {
             return Err(AppError::Forbidden);
         }
-        let key = self.snapshot_key().await?;
-        let rows = match self.snapshots.departments.get(key) {
-            Some(rows) => rows,
-            None => {
-                let rows = Arc::new(self.department_rollups().await?);
-                self.snapshots.departments.put(key, Arc::clone(&rows));
-                rows
-            }
-        };
+        let rows = self
+            .kept(&self.snapshots.departments, || self.department_rollups())
+            .await?;
         Ok(rows
             .iter()
             .filter(|r| all || own.contains(&r.department_id))

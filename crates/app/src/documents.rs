@@ -1310,12 +1310,27 @@ impl App {
                 format!("departments:{}", ids.join(","))
             },
         );
-        if let Some(kept) = self.snapshots.reading.get(key, &name) {
-            return Ok(kept.as_ref().clone());
-        }
+        let kept = self
+            .snapshots
+            .reading
+            .get_or_compute(key, &name, || async {
+                Ok::<_, AppError>(std::sync::Arc::new(
+                    self.compute_reading_status(departments.as_deref()).await?,
+                ))
+            })
+            .await?;
+        Ok(kept.as_ref().clone())
+    }
+
+    /// The follow-up of `reading_status` for these departments (None: the
+    /// company), computed.
+    async fn compute_reading_status(
+        &self,
+        departments: Option<&[Uuid]>,
+    ) -> AppResult<Vec<VersionTracking>> {
         let counts = self
             .store
-            .reading_counts(departments.as_deref(), None, self.now())
+            .reading_counts(departments, None, self.now())
             .await?;
         if counts.is_empty() {
             return Ok(vec![]);
@@ -1356,9 +1371,6 @@ impl App {
                 .cmp(&a.overdue)
                 .then(a.document_title.cmp(&b.document_title))
         });
-        self.snapshots
-            .reading
-            .put(key, name, std::sync::Arc::new(out.clone()));
         Ok(out)
     }
 

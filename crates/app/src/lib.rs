@@ -128,12 +128,7 @@ impl App {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = AppResult<T>>,
     {
-        if let Some(kept) = slot.get(key) {
-            return Ok(kept);
-        }
-        let value = Arc::new(compute().await?);
-        slot.put(key, Arc::clone(&value));
-        Ok(value)
+        slot.get_or_compute(key, compute).await
     }
 
     /// How many records match a list's filter (`what`: the list and the

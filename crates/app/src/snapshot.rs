@@ -20,17 +20,39 @@ pub(crate) struct Key {
 /// One kept figure and the state it was computed from.
 pub(crate) struct Snapshot<T> {
     slot: Mutex<Option<(Key, Arc<T>)>>,
+    /// Held while the figure is computed: requests that miss it together
+    /// wait for one computation instead of each doing its own.
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl<T> Default for Snapshot<T> {
     fn default() -> Snapshot<T> {
         Snapshot {
             slot: Mutex::new(None),
+            computing: tokio::sync::Mutex::new(()),
         }
     }
 }
 
 impl<T> Snapshot<T> {
+    /// The figure for this state, computed once however many ask at once.
+    pub async fn get_or_compute<E, F, Fut>(&self, key: Key, compute: F) -> Result<Arc<T>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some(kept) = self.get(key) {
+            return Ok(kept);
+        }
+        let _computing = self.computing.lock().await;
+        if let Some(kept) = self.get(key) {
+            return Ok(kept);
+        }
+        let value = Arc::new(compute().await?);
+        self.put(key, Arc::clone(&value));
+        Ok(value)
+    }
+
     /// The figure, if it was computed from this state.
     pub fn get(&self, key: Key) -> Option<Arc<T>> {
         let slot = self.slot.lock().ok()?;
@@ -52,6 +74,8 @@ impl<T> Snapshot<T> {
 /// `MAX` names are kept; past it they start over.
 pub(crate) struct Kept<K, V> {
     slot: Mutex<Option<(K, HashMap<String, V>)>>,
+    /// Held while a value is computed (see `Snapshot::computing`).
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl<K: PartialEq + Copy, V: Clone> Kept<K, V> {
@@ -65,6 +89,25 @@ impl<K: PartialEq + Copy, V: Clone> Kept<K, V> {
         } else {
             None
         }
+    }
+
+    /// The value for this state and name, computed once however many ask
+    /// at once (one computation at a time for all names).
+    pub async fn get_or_compute<E, F, Fut>(&self, state: K, name: &str, compute: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(kept) = self.get(state, name) {
+            return Ok(kept);
+        }
+        let _computing = self.computing.lock().await;
+        if let Some(kept) = self.get(state, name) {
+            return Ok(kept);
+        }
+        let value = compute().await?;
+        self.put(state, name.to_string(), value.clone());
+        Ok(value)
     }
 
     pub fn put(&self, state: K, name: String, value: V) {
@@ -83,6 +126,7 @@ impl<K, V> Default for Kept<K, V> {
     fn default() -> Kept<K, V> {
         Kept {
             slot: Mutex::new(None),
+            computing: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -140,6 +184,37 @@ mod tests {
         assert_eq!(s.get(k).as_deref(), Some(&42));
         assert!(s.get(Key { head: 8, ..k }).is_none(), "a change");
         assert!(s.get(Key { minute: 101, ..k }).is_none(), "a minute later");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_that_miss_together_wait_for_one_computation() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let s: Arc<Snapshot<u32>> = Arc::new(Snapshot::default());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let k = Key { head: 1, minute: 1 };
+        let asks: Vec<_> = (0..16)
+            .map(|_| {
+                let (s, runs) = (Arc::clone(&s), Arc::clone(&runs));
+                tokio::spawn(async move {
+                    s.get_or_compute(k, || async {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        Ok::<u32, ()>(42)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for a in asks {
+            assert_eq!(a.await.unwrap().as_deref(), Ok(&42));
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        // A failed computation keeps nothing; the next one runs again.
+        let failed: Result<Arc<u32>, &str> = s
+            .get_or_compute(Key { head: 2, ..k }, || async { Err("no") })
+            .await;
+        assert_eq!(failed, Err("no"));
+        assert!(s.get(Key { head: 2, ..k }).is_none());
     }
 
     #[test]

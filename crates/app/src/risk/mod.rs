@@ -214,17 +214,11 @@ impl App {
     /// change of the data and minute (see `snapshot`).
     pub async fn risk_overview(&self, actor: &Actor) -> AppResult<RiskOverview> {
         RiskAccess::of(actor).require_all()?;
-        let key = self.snapshot_key().await?;
-        let mut o = match self.snapshots.risks.get(key) {
-            Some(o) => o.as_ref().clone(),
-            None => {
-                let o = self.compute_risk_overview().await?;
-                self.snapshots
-                    .risks
-                    .put(key, std::sync::Arc::new(o.clone()));
-                o
-            }
-        };
+        let mut o = self
+            .kept(&self.snapshots.risks, || self.compute_risk_overview())
+            .await?
+            .as_ref()
+            .clone();
         o.formula = o.method.formula_text(actor.lang());
         Ok(o)
     }
