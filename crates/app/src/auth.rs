@@ -4,6 +4,8 @@
 //! administrator resets after confirming identity by another channel;
 //! personal API tokens. Messages never reveal whether an account exists.
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
@@ -14,7 +16,6 @@ use mamori_domain::settings::SecuritySettings;
 use mamori_domain::{FieldErrorExt, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -146,7 +146,7 @@ impl App {
                         Some(v.id.to_string()),
                     )
                     .detail(format!("{} demo check", d.ref_no));
-                self.store.update_doc_version(&v, Some(audit)).await?;
+                self.store.update_doc_version(&v, audit).await?;
                 self.distribute_by(&actor, v.id, false).await?;
             }
         }

@@ -791,7 +791,7 @@ impl App {
                 Some(v.id.to_string()),
             )
             .detail(format!("{} 第{}版", d.ref_no, v.number));
-        self.store.update_doc_version(&v, Some(audit)).await?;
+        self.store.update_doc_version(&v, audit).await?;
         Ok(v)
     }
 
@@ -822,7 +822,7 @@ impl App {
             )
             .after(&v.quiz)
             .detail(format!("{} 第{}版", d.ref_no, v.number));
-        self.store.update_doc_version(&v, Some(audit)).await?;
+        self.store.update_doc_version(&v, audit).await?;
         Ok(v)
     }
 
@@ -883,7 +883,7 @@ impl App {
                         Some(v.id.to_string()),
                     )
                     .detail(format!("{} 第{}版 ({})", d.ref_no, v.number, filed.ref_no));
-                self.store.update_doc_version(&v, Some(audit)).await?;
+                self.store.update_doc_version(&v, audit).await?;
             }
             None => {
                 // その他の記録: no approval (DOC-4.2 table).
@@ -900,7 +900,7 @@ impl App {
                         "{} 第{}版 (no approval required)",
                         d.ref_no, v.number
                     ));
-                self.store.update_doc_version(&v, Some(audit)).await?;
+                self.store.update_doc_version(&v, audit).await?;
             }
         }
         self.sync_documents().await?;
@@ -942,7 +942,7 @@ impl App {
                     Some(v.id.to_string()),
                 )
                 .detail(format!("{} 第{}版 ({})", d.ref_no, v.number, r.ref_no));
-            self.store.update_doc_version(&v, Some(audit)).await?;
+            self.store.update_doc_version(&v, audit).await?;
             changed += 1;
             // DOC-4.2.4: the chair is told of each revision the committee decided.
             if matches!(next, VersionState::Approved | VersionState::Rejected)
@@ -1335,30 +1335,17 @@ impl App {
         if counts.is_empty() {
             return Ok(vec![]);
         }
-        let docs: HashMap<Uuid, Document> = self
-            .store
-            .documents()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect();
-        let numbers: HashMap<Uuid, (Uuid, i64)> = self
-            .store
-            .version_heads(&[VersionState::Current])
-            .await?
-            .into_iter()
-            .map(|v| (v.id, (v.document_id, v.number)))
-            .collect();
+        // The titles and numbers from the kept library.
+        let base = self.library_base().await?;
         let mut out: Vec<VersionTracking> = counts
             .into_iter()
             .filter_map(|c| {
-                let (doc, number) = numbers.get(&c.version_id)?;
-                let d = docs.get(doc)?;
+                let (d, v) = base.current(c.version_id)?;
                 Some(VersionTracking {
                     document_id: d.id,
                     document_title: d.title.clone(),
                     version_id: c.version_id,
-                    number: *number,
+                    number: v.number,
                     done: c.done,
                     pending: c.pending,
                     overdue: c.overdue,

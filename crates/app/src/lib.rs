@@ -79,56 +79,35 @@ impl App {
     /// The state of the data and the minute, for the kept figures.
     async fn snapshot_key(&self) -> AppResult<snapshot::Key> {
         let (head, _) = self.store.head().await?;
-        Ok(snapshot::Key {
+        Ok(self.key_at(head))
+    }
+
+    fn key_at(&self, head: i64) -> snapshot::Key {
+        snapshot::Key {
             head,
             minute: self.now().unix_timestamp().div_euclid(60),
+        }
+    }
+
+    /// The audit chain's head the actor's request was signed in at, or read
+    /// now when it is not known.
+    async fn head_for(&self, actor: &Actor) -> AppResult<i64> {
+        Ok(match actor.state {
+            Some(head) => head,
+            None => self.store.head().await?.0,
         })
     }
 
     /// A whole-company figure kept in `slot` while nothing has changed (see
-    /// `snapshot`), computed by `compute` when the data or the minute moved.
+    /// `snapshot`), computed once by `compute` when the data or the minute
+    /// moved.
     async fn kept<T, F, Fut>(&self, slot: &snapshot::Snapshot<T>, compute: F) -> AppResult<Arc<T>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = AppResult<T>>,
     {
-        let key = self.snapshot_key().await?;
-        self.kept_at(key, slot, compute).await
-    }
-
-    /// As `kept`, for the state the actor's request was signed in at (when
-    /// known): for views that only read, as the kept counts are.
-    async fn kept_for<T, F, Fut>(
-        &self,
-        actor: &Actor,
-        slot: &snapshot::Snapshot<T>,
-        compute: F,
-    ) -> AppResult<Arc<T>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = AppResult<T>>,
-    {
-        let key = match actor.state {
-            Some(head) => snapshot::Key {
-                head,
-                minute: self.now().unix_timestamp().div_euclid(60),
-            },
-            None => self.snapshot_key().await?,
-        };
-        self.kept_at(key, slot, compute).await
-    }
-
-    async fn kept_at<T, F, Fut>(
-        &self,
-        key: snapshot::Key,
-        slot: &snapshot::Snapshot<T>,
-        compute: F,
-    ) -> AppResult<Arc<T>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = AppResult<T>>,
-    {
-        slot.get_or_compute(key, compute).await
+        slot.get_or_compute(self.snapshot_key().await?, compute)
+            .await
     }
 
     /// How many records match a list's filter (`what`: the list and the
@@ -138,10 +117,7 @@ impl App {
     where
         F: std::future::Future<Output = Result<u64, ports::StoreError>>,
     {
-        let head = match actor.state {
-            Some(head) => head,
-            None => self.store.head().await?.0,
-        };
+        let head = self.head_for(actor).await?;
         let counts = &self.snapshots.counts;
         if let Some(n) = counts.get(head, &what) {
             return Ok(n);

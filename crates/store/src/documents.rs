@@ -554,13 +554,11 @@ impl DocumentRepo for SqlStore {
     async fn update_doc_version(
         &self,
         v: &DocVersion,
-        audit: Option<AuditDraft>,
+        audit: AuditDraft,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
         update_version_in(&mut tx, v).await?;
-        if let Some(a) = audit {
-            append_in(&mut tx, a).await?;
-        }
+        append_in(&mut tx, audit).await?;
         tx.commit().await
     }
 

@@ -1279,12 +1279,10 @@ pub trait DocumentRepo: Send + Sync {
     ) -> Result<Vec<DocVersion>, StoreError>;
     async fn insert_doc_version(&self, v: &DocVersion, audit: AuditDraft)
     -> Result<(), StoreError>;
-    /// Saves a version whose stored version is `v.version - 1`.
-    async fn update_doc_version(
-        &self,
-        v: &DocVersion,
-        audit: Option<AuditDraft>,
-    ) -> Result<(), StoreError>;
+    /// Saves a version whose stored version is `v.version - 1`, with its
+    /// audit event (the kept library is made from the versions' states).
+    async fn update_doc_version(&self, v: &DocVersion, audit: AuditDraft)
+    -> Result<(), StoreError>;
     /// Makes `v` current (its stored version is `v.version - 1`), marks the
     /// previous current version superseded, creates the readers' records and
     /// queues their notices, in one transaction.

@@ -171,10 +171,11 @@ impl App {
         &self,
         actor: &Actor,
     ) -> AppResult<std::sync::Arc<RiskMethod>> {
-        self.kept_for(actor, &self.snapshots.method, || async {
-            Ok(self.store.risk_method().await?)
-        })
-        .await
+        let key = self.key_at(self.head_for(actor).await?);
+        self.snapshots
+            .method
+            .get_or_compute(key, || async { Ok(self.store.risk_method().await?) })
+            .await
     }
 
     /// Changes the method; ratings already given must stay on the new
