@@ -5,7 +5,7 @@ use mamori_domain::audit::{AuditEvent, ChainBreak, ChainVerifier};
 use serde::Serialize;
 
 use crate::access::{Actor, Permission};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::ports::AuditFilter;
 use crate::{App, DraftExt};
 
@@ -78,18 +78,26 @@ impl App {
     pub async fn verify_audit_chain(&self) -> AppResult<Verification> {
         let (head_seq, head_hash) = self.store.head().await?;
         let mut v = ChainVerifier::default();
-        let mut after = 0;
+        let mut batch = self.store.chain_batch(0, VERIFY_BATCH).await?;
         let broken: Option<ChainBreak> = 'walk: loop {
-            let batch = self.store.chain_batch(after, VERIFY_BATCH).await?;
             let Some(last) = batch.last() else {
                 break 'walk None;
             };
-            after = last.seq;
+            // The next batch is read while this one is hashed: the database
+            // works on its own thread (SQLite's worker, PostgreSQL's server)
+            // and the packed batch is unpacked on another of ours.
+            let store = self.store.clone();
+            let after = last.seq;
+            let next = tokio::spawn(async move { store.chain_batch(after, VERIFY_BATCH).await });
             for e in &batch {
                 if let Err(b) = v.check(e) {
+                    next.abort();
                     break 'walk Some(b);
                 }
             }
+            batch = next
+                .await
+                .map_err(|e| AppError::Internal(format!("reading the audit trail: {e}")))??;
         };
         let broken = broken.or_else(|| v.finish(head_seq, &head_hash).err());
         let broken_seq = broken.as_ref().map(|b| match b {

@@ -37,8 +37,8 @@ pub struct AuditEvent {
 #[derive(Serialize)]
 struct Canonical<'a> {
     seq: i64,
-    occurred_at: String,
-    actor_id: Option<String>,
+    occurred_at: Timestamp,
+    actor_id: Option<&'a Uuid>,
     actor_label: &'a str,
     action: &'a str,
     entity_type: &'a str,
@@ -55,27 +55,43 @@ pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(t)
 }
 
-fn timestamp_text(t: OffsetDateTime) -> String {
-    let t = to_micros(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
+/// The hashed time: UTC to the microsecond, `2026-11-26T10:00:00.123456Z`.
+struct Timestamp(OffsetDateTime);
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.microsecond()
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl AuditEvent {
     /// The canonical text that is hashed.
     pub fn canonical(&self) -> String {
-        let c = Canonical {
+        serde_json::to_string(&self.canonical_fields()).unwrap_or_default()
+    }
+
+    fn canonical_fields(&self) -> Canonical<'_> {
+        Canonical {
             seq: self.seq,
-            occurred_at: timestamp_text(self.occurred_at),
-            actor_id: self.actor_id.map(|u| u.to_string()),
+            occurred_at: Timestamp(to_micros(self.occurred_at)),
+            actor_id: self.actor_id.as_ref(),
             actor_label: &self.actor_label,
             action: &self.action,
             entity_type: &self.entity_type,
@@ -83,17 +99,34 @@ impl AuditEvent {
             before: self.before.as_deref(),
             after: self.after.as_deref(),
             detail: self.detail.as_deref(),
-        };
-        serde_json::to_string(&c).unwrap_or_default()
+        }
     }
 
     /// The hash this event must carry given its `prev_hash`.
     pub fn compute_hash(&self) -> String {
+        let hex = self.hash_hex();
+        String::from_utf8_lossy(&hex).into_owned()
+    }
+
+    /// Whether the stored `hash` is the one its content and `prev_hash` give
+    /// (what a chain walk asks of every event, without building strings).
+    pub fn hash_matches(&self) -> bool {
+        self.hash.as_bytes() == self.hash_hex()
+    }
+
+    /// SHA-256 over `prev_hash`, a newline and the canonical text, in lower
+    /// hex. The canonical JSON is written straight into the hasher; it is
+    /// the same text `canonical` returns.
+    fn hash_hex(&self) -> [u8; 64] {
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(b"\n");
-        h.update(self.canonical().as_bytes());
-        hex::encode(h.finalize())
+        // Strings and numbers into a hasher: writing them cannot fail.
+        let _ = serde_json::to_writer(&mut h, &self.canonical_fields());
+        let mut out = [0u8; 64];
+        // 32 bytes always fit in 64 hex digits.
+        let _ = hex::encode_to_slice(h.finalize(), &mut out);
+        out
     }
 
     /// Sets `prev_hash`, truncates the time and computes `hash`.
@@ -155,7 +188,7 @@ impl ChainVerifier {
         if e.prev_hash != self.prev_hash {
             return Err(ChainBreak::Unlinked { seq: e.seq });
         }
-        if e.compute_hash() != e.hash {
+        if !e.hash_matches() {
             return Err(ChainBreak::Altered { seq: e.seq });
         }
         self.expected_seq += 1;
@@ -284,5 +317,26 @@ mod tests {
         let a = event(1).seal(1, GENESIS_HASH);
         assert_eq!(a.occurred_at.nanosecond() % 1000, 0);
         assert!(a.canonical().contains("10:00:01.123456Z"));
+    }
+
+    /// The text and hash of an event are fixed for ever: chains written by
+    /// any earlier version must still verify. (Computed independently: the
+    /// canonical JSON in key order without spaces, SHA-256 over the previous
+    /// hash, a newline and that text.)
+    #[test]
+    fn canonical_text_and_hash_are_stable() {
+        let a = event(1).seal(1, GENESIS_HASH);
+        assert_eq!(
+            a.canonical(),
+            r#"{"seq":1,"occurred_at":"2026-11-26T10:00:01.123456Z","actor_id":"00000000-0000-0000-0000-000000000007","actor_label":"山田 太郎 <t.yamada@example.jp>","action":"person.update","entity_type":"person","entity_id":"1","before":"{\"name\":\"旧\"}","after":"{\"name\":\"新\"}","detail":null}"#
+        );
+        assert_eq!(
+            a.hash,
+            "86f7e01f2f5384616411f858d9b8978af48b446ab5557e26fd476e24a5e24fa7"
+        );
+        assert!(a.hash_matches());
+        let mut forged = a.clone();
+        forged.detail = Some("x".into());
+        assert!(!forged.hash_matches());
     }
 }
