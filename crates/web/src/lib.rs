@@ -34,6 +34,7 @@ use mamori_app::App;
 use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -82,6 +83,9 @@ impl AppState {
 /// Upload limit (CSV imports).
 pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
 
+/// Answers smaller than this go uncompressed (about one TCP segment).
+const COMPRESS_FROM_BYTES: u64 = 1400;
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
@@ -105,7 +109,13 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // gzip's fastest level: a fifth of the bytes at a fraction of the
         // default level's CPU, which took a sixth of a busy server's time.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Not below one packet's worth: setting up an encoder for a single
+        // record's JSON cost 8 % of that endpoint's time and saved no packet.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES))),
+        )
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

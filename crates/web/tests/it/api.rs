@@ -228,6 +228,56 @@ async fn audit_api_pages_and_verifies(t: &TestDb) {
 }
 mamori_testkit::db_test!(audit_api, audit_api_pages_and_verifies);
 
+async fn large_answers_compressed_small_ones_not(t: &TestDb) {
+    let app = TestApp::start(t, false).await;
+    let token = token_for(&app, "m.suzuki@minato-seiki.example", None).await;
+    let mut c = app.client();
+    let gzip = [("accept-encoding", "gzip")];
+    let encoding = |r: &Response| {
+        r.headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str()), gzip[0]];
+    // A page of people: many kilobytes, compressed when asked.
+    let list = c
+        .request(Method::GET, "/api/v1/people?limit=50", None, vec![], &auth)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(encoding(&list).as_deref(), Some("gzip"));
+    let plain = c
+        .request(
+            Method::GET,
+            "/api/v1/people?limit=50",
+            None,
+            vec![],
+            &auth[..1],
+        )
+        .await;
+    assert_eq!(encoding(&plain), None);
+    // One department: less than a packet, sent as it is.
+    let id = plain.json()["items"][0]["department_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = c
+        .request(
+            Method::GET,
+            &format!("/api/v1/departments/{id}"),
+            None,
+            vec![],
+            &auth,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert!(one.text.len() < 1400, "{} bytes", one.text.len());
+    assert_eq!(encoding(&one), None);
+    assert!(one.json()["id"].is_string());
+    app.close().await;
+}
+mamori_testkit::db_test!(compression, large_answers_compressed_small_ones_not);
+
 #[test]
 fn openapi_document_describes_the_api() {
     let doc = serde_json::to_value(mamori_web::api::openapi()).unwrap();
