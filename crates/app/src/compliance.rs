@@ -185,27 +185,32 @@ fn by_actor(rows: &[ObligationRow]) -> Vec<(String, StatusCounts)> {
 
 /// The rows a filter keeps: document, Annex A control, status, text.
 fn filter_rows(rows: Vec<ObligationRow>, f: &ObligationFilter) -> Vec<ObligationRow> {
-    let text = f
-        .text
+    let text = searched_text(f);
+    rows.into_iter()
+        .filter(|r| keeps(r, f, text.as_deref()))
+        .collect()
+}
+
+/// The filter's search text, lower-cased; None when there is none.
+fn searched_text(f: &ObligationFilter) -> Option<String> {
+    f.text
         .as_deref()
         .map(str::to_lowercase)
-        .filter(|t| !t.trim().is_empty());
-    rows.into_iter()
-        .filter(|r| {
-            f.document
-                .as_deref()
-                .is_none_or(|d| r.obligation.document == d)
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Whether the filter keeps this row (`text` from `searched_text`).
+fn keeps(r: &ObligationRow, f: &ObligationFilter, text: Option<&str>) -> bool {
+    f.document
+        .as_deref()
+        .is_none_or(|d| r.obligation.document == d)
+        && f.annex.as_deref().is_none_or(|a| cites(&r.obligation, a))
+        && f.status.is_none_or(|s| r.status == s)
+        && text.is_none_or(|t| {
+            r.obligation.id.to_lowercase().contains(t)
+                || r.obligation.statement_ja.contains(t)
+                || r.obligation.statement_en.to_lowercase().contains(t)
         })
-        .filter(|r| f.annex.as_deref().is_none_or(|a| cites(&r.obligation, a)))
-        .filter(|r| f.status.is_none_or(|s| r.status == s))
-        .filter(|r| {
-            text.as_deref().is_none_or(|t| {
-                r.obligation.id.to_lowercase().contains(t)
-                    || r.obligation.statement_ja.contains(t)
-                    || r.obligation.statement_en.to_lowercase().contains(t)
-            })
-        })
-        .collect()
 }
 
 fn cites(o: &Obligation, annex: &str) -> bool {
@@ -496,12 +501,27 @@ impl App {
     }
 
     /// Obligations filtered by document, Annex A control, status or text.
-    pub async fn obligations(
+    /// A page of the rows the filter keeps, and how many it keeps in all;
+    /// only the page is copied out of the kept evaluation.
+    pub async fn obligations_page(
         &self,
         _actor: &Actor,
         f: &ObligationFilter,
-    ) -> AppResult<Vec<ObligationRow>> {
-        Ok(filter_rows(self.obligation_rows().await?, f))
+        offset: u32,
+        limit: u32,
+    ) -> AppResult<(Vec<ObligationRow>, u64)> {
+        let rows = self.kept_obligation_rows().await?;
+        let text = searched_text(f);
+        let (offset, limit) = (offset as usize, limit as usize);
+        let mut page = Vec::with_capacity(limit.min(rows.len()));
+        let mut total = 0usize;
+        for r in rows.iter().filter(|r| keeps(r, f, text.as_deref())) {
+            if total >= offset && page.len() < limit {
+                page.push(r.clone());
+            }
+            total += 1;
+        }
+        Ok((page, total as u64))
     }
 
     /// The dashboard from one evaluation: the counts overall, per document

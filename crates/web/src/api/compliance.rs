@@ -30,11 +30,19 @@ pub struct ObligationQuery {
     pub annex: Option<String>,
     /// kept, due_soon, overdue, not_kept, not_assessed, not_applicable
     pub status: Option<String>,
+    pub offset: Option<u32>,
+    /// 1–500, default 100
+    pub limit: Option<u32>,
 }
 
+/// A page of the obligations, in the catalog's order, with how many the
+/// filter keeps in all.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ObligationList {
     pub items: Vec<ObligationRow>,
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 #[utoipa::path(get, path = "/api/v1/obligations", tag = "compliance", security(("bearer" = [])), params(ObligationQuery),
@@ -56,8 +64,18 @@ pub async fn list_obligations(
         status,
         text: None,
     };
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let offset = q.offset.unwrap_or(0);
+    let (items, total) = s
+        .app
+        .obligations_page(&c.actor, &f, offset, limit)
+        .await
+        .api(&c)?;
     Ok(Json(ObligationList {
-        items: s.app.obligations(&c.actor, &f).await.api(&c)?,
+        items,
+        total,
+        offset,
+        limit,
     }))
 }
 

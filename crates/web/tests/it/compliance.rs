@@ -183,6 +183,40 @@ async fn statement_of_applicability_for_both_editions(t: &TestDb) {
             .all(|r| r["obligation"]["document"] == "SYS")
     );
     assert!(!list["items"].as_array().unwrap().is_empty());
+    // Pages: 100 by default, the total counts every row the filter keeps.
+    let first = sec
+        .api(Method::GET, "/api/v1/obligations", &token, None)
+        .await
+        .json();
+    let total = first["total"].as_u64().unwrap();
+    assert!(total > 100, "the catalog has more than a page: {total}");
+    assert_eq!(first["items"].as_array().unwrap().len(), 100);
+    assert_eq!(first["limit"], 100);
+    let page = sec
+        .api(
+            Method::GET,
+            "/api/v1/obligations?offset=98&limit=5",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(page["total"].as_u64().unwrap(), total);
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["obligation"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&page)[..2], ids(&first)[98..]);
+    assert_eq!(ids(&page).len(), 5);
+    let filtered_total = list["total"].as_u64().unwrap();
+    assert_eq!(
+        filtered_total as usize,
+        list["items"].as_array().unwrap().len()
+    );
     let sec_token = app
         .app
         .create_token(
