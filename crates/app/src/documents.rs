@@ -1315,7 +1315,8 @@ impl App {
             .reading
             .get_or_compute(key, &name, || async {
                 Ok::<_, AppError>(std::sync::Arc::new(
-                    self.compute_reading_status(departments.as_deref()).await?,
+                    self.compute_reading_status(key, departments.as_deref())
+                        .await?,
                 ))
             })
             .await?;
@@ -1326,12 +1327,35 @@ impl App {
     /// company), computed.
     async fn compute_reading_status(
         &self,
+        key: crate::snapshot::Key,
         departments: Option<&[Uuid]>,
     ) -> AppResult<Vec<VersionTracking>> {
-        let counts = self
-            .store
-            .reading_counts(departments, None, self.now())
-            .await?;
+        let now = self.now();
+        let counts = match departments {
+            Some(ds) => self.store.reading_counts(Some(ds), None, now).await?,
+            // The company's tallies count every reader's record and change
+            // only with the data; the clock's part, which open checks are
+            // overdue, reads the open ones only.
+            None => {
+                let tallies = self
+                    .snapshots
+                    .reading_tallies
+                    .get_or_compute(key.head, "company", || async {
+                        Ok::<_, AppError>(Arc::new(self.store.reading_tallies(None).await?))
+                    })
+                    .await?;
+                let overdue: HashMap<Uuid, u64> = self
+                    .store
+                    .overdue_reads(None, now)
+                    .await?
+                    .into_iter()
+                    .collect();
+                tallies
+                    .iter()
+                    .map(|t| t.at(overdue.get(&t.version_id).copied().unwrap_or(0)))
+                    .collect()
+            }
+        };
         if counts.is_empty() {
             return Ok(vec![]);
         }

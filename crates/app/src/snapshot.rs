@@ -155,6 +155,10 @@ pub(crate) struct Snapshots {
     /// The reading follow-up by departments in view ("" for the company):
     /// counting every reader's check of the current versions.
     pub reading: Kept<Key, Arc<Vec<crate::documents::VersionTracking>>>,
+    /// The company's reading tallies for the chain's head (they do not
+    /// depend on the clock): counting every reader's record of the current
+    /// versions, so the follow-up's minute pays only for the overdue.
+    pub reading_tallies: Kept<i64, Arc<Vec<crate::ports::ReadingTally>>>,
     /// The incident statistics: every incident and complaint of the years kept.
     pub incident_stats: Snapshot<crate::incidents::IncidentStats>,
     /// The organisation's broken rules (home page of the 事務局 and the

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use mamori_app::ports::{
     AuditDraft, Disclosure, DocVersion, Document, DocumentRepo, Notice, PaperCopy, ReadRecord,
-    ReaderFilter, ReaderLine, ReadingCount, StoreError, VersionHead,
+    ReaderFilter, ReaderLine, ReadingCount, ReadingTally, StoreError, VersionHead,
 };
 use mamori_domain::documents::{
     Audience, Confidentiality, ReadStatus, RecordKind, Tier, VersionState,
@@ -674,6 +674,89 @@ impl DocumentRepo for SqlStore {
             .collect())
     }
 
+    async fn reading_tallies(
+        &self,
+        version: Option<Uuid>,
+    ) -> Result<Vec<ReadingTally>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Count {
+            version_id: Uuid,
+            n: i64,
+        }
+        let of_version = |s: Stmt| match version {
+            Some(v) => s.push_bind(" AND r.version_id = ?", v),
+            None => s,
+        };
+        let counts = |s: Stmt| async move {
+            let rows: Vec<Count> = self
+                .db
+                .fetch_all(&of_version(s).push(" GROUP BY r.version_id"))
+                .await?;
+            Ok::<_, StoreError>(
+                rows.into_iter()
+                    .map(|c| (c.version_id, u64::try_from(c.n).unwrap_or(0)))
+                    .collect::<HashMap<Uuid, u64>>(),
+            )
+        };
+        let readers: Vec<Count> = self
+            .db
+            .fetch_all(
+                &of_version(Stmt::new(
+                    "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
+                     JOIN document_versions v ON v.id = r.version_id WHERE v.state = 'current'",
+                ))
+                .push(" GROUP BY r.version_id"),
+            )
+            .await?;
+        // The conditions of the partial indexes `document_reads_open` and
+        // `document_reads_exempt`, written as they are so both engines use them.
+        let open = counts(Stmt::new(
+            "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
+             WHERE r.completed_at IS NULL AND r.exempt_reason IS NULL",
+        ))
+        .await?;
+        let exempted = counts(Stmt::new(
+            "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
+             WHERE r.exempt_reason IS NOT NULL AND (r.completed_at IS NULL OR r.completed_at > r.due_at) \
+             AND r.completed_at IS NULL",
+        ))
+        .await?;
+        Ok(readers
+            .into_iter()
+            .map(|t| ReadingTally {
+                version_id: t.version_id,
+                readers: u64::try_from(t.n).unwrap_or(0),
+                open: open.get(&t.version_id).copied().unwrap_or(0),
+                exempted: exempted.get(&t.version_id).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    async fn overdue_reads(
+        &self,
+        version: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(Uuid, u64)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Count {
+            version_id: Uuid,
+            n: i64,
+        }
+        let mut s = Stmt::new(
+            "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
+             WHERE r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ?",
+        )
+        .bind(now);
+        if let Some(v) = version {
+            s = s.push_bind(" AND r.version_id = ?", v);
+        }
+        let rows: Vec<Count> = self.db.fetch_all(&s.push(" GROUP BY r.version_id")).await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| (c.version_id, u64::try_from(c.n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn version_readers(
         &self,
         f: &ReaderFilter,
@@ -855,80 +938,16 @@ impl SqlStore {
         version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<ReadingCount>, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct Total {
-            version_id: Uuid,
-            n: i64,
-        }
-        #[derive(sqlx::FromRow)]
-        struct Open {
-            version_id: Uuid,
-            n: i64,
-            overdue: i64,
-        }
-        let of_version = |s: Stmt| match version {
-            Some(v) => s.push_bind(" AND r.version_id = ?", v),
-            None => s,
-        };
-        let totals: Vec<Total> = self
-            .db
-            .fetch_all(
-                &of_version(Stmt::new(
-                    "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
-                     JOIN document_versions v ON v.id = r.version_id WHERE v.state = 'current'",
-                ))
-                .push(" GROUP BY r.version_id"),
-            )
-            .await?;
-        // The conditions of the partial indexes `document_reads_open` and
-        // `document_reads_exempt`, written as they are so both engines use them.
-        let open: Vec<Open> = self
-            .db
-            .fetch_all(
-                &of_version(
-                    Stmt::new(
-                        "SELECT r.version_id, COUNT(*) AS n, \
-                         SUM(CASE WHEN r.due_at < ? THEN 1 ELSE 0 END) AS overdue \
-                         FROM document_reads r WHERE r.completed_at IS NULL AND r.exempt_reason IS NULL",
-                    )
-                    .bind(now),
-                )
-                .push(" GROUP BY r.version_id"),
-            )
-            .await?;
-        let exempted: Vec<Total> = self
-            .db
-            .fetch_all(
-                &of_version(Stmt::new(
-                    "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
-                     WHERE r.exempt_reason IS NOT NULL AND (r.completed_at IS NULL OR r.completed_at > r.due_at) \
-                     AND r.completed_at IS NULL",
-                ))
-                .push(" GROUP BY r.version_id"),
-            )
-            .await?;
-        let n = |x: i64| u64::try_from(x).unwrap_or(0);
-        let open: HashMap<Uuid, (u64, u64)> = open
+        let overdue: HashMap<Uuid, u64> = self
+            .overdue_reads(version, now)
+            .await?
             .into_iter()
-            .map(|o| (o.version_id, (n(o.n), n(o.overdue))))
             .collect();
-        let exempted: HashMap<Uuid, u64> = exempted
-            .into_iter()
-            .map(|e| (e.version_id, n(e.n)))
-            .collect();
-        Ok(totals
-            .into_iter()
-            .map(|t| {
-                let (open, overdue) = open.get(&t.version_id).copied().unwrap_or((0, 0));
-                let exempted = exempted.get(&t.version_id).copied().unwrap_or(0);
-                ReadingCount {
-                    version_id: t.version_id,
-                    done: n(t.n).saturating_sub(open + exempted),
-                    exempted,
-                    overdue,
-                    pending: open.saturating_sub(overdue),
-                }
-            })
+        Ok(self
+            .reading_tallies(version)
+            .await?
+            .iter()
+            .map(|t| t.at(overdue.get(&t.version_id).copied().unwrap_or(0)))
             .collect())
     }
 }

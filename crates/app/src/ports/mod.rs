@@ -1154,6 +1154,32 @@ pub struct ReadingCount {
     pub exempted: u64,
 }
 
+/// Where a version's readers stand company-wide apart from the clock: how
+/// many there are, how many have neither done the check nor been exempted
+/// (open), how many were exempted. Which open checks are overdue is the
+/// clock's part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadingTally {
+    pub version_id: Uuid,
+    pub readers: u64,
+    pub open: u64,
+    pub exempted: u64,
+}
+
+impl ReadingTally {
+    /// The counts at a moment when `overdue` of the open checks are past due.
+    pub fn at(&self, overdue: u64) -> ReadingCount {
+        let overdue = overdue.min(self.open);
+        ReadingCount {
+            version_id: self.version_id,
+            done: self.readers.saturating_sub(self.open + self.exempted),
+            pending: self.open - overdue,
+            overdue,
+            exempted: self.exempted,
+        }
+    }
+}
+
 /// Which readers of a version to list.
 #[derive(Debug, Clone)]
 pub struct ReaderFilter {
@@ -1319,6 +1345,17 @@ pub trait DocumentRepo: Send + Sync {
         version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<ReadingCount>, StoreError>;
+    /// Per current version (or only the one given), company-wide: the
+    /// counts that do not change with the clock.
+    async fn reading_tallies(&self, version: Option<Uuid>)
+    -> Result<Vec<ReadingTally>, StoreError>;
+    /// Per version (or only the one given), company-wide: how many open
+    /// checks were due before `now`.
+    async fn overdue_reads(
+        &self,
+        version: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(Uuid, u64)>, StoreError>;
     /// A page of a version's readers, those needing a push first (overdue,
     /// pending, exempted, done), then by department and name; and how many
     /// match in all.
@@ -1595,7 +1632,7 @@ pub struct Drill {
 
 #[cfg(test)]
 mod tests {
-    use super::Page;
+    use super::{Page, ReadingTally, Uuid};
 
     #[test]
     fn a_page_is_cut_at_its_limit_and_says_where_the_next_starts() {
@@ -1605,5 +1642,24 @@ mod tests {
         assert_eq!((last.items, last.next_cursor), (vec![1, 2], None));
         let exact = Page::cut(vec![1, 2, 3], 3, |n| n.to_string());
         assert_eq!(exact.next_cursor, None);
+    }
+
+    #[test]
+    fn a_tally_at_a_moment() {
+        let t = ReadingTally {
+            version_id: Uuid::nil(),
+            readers: 10,
+            open: 4,
+            exempted: 1,
+        };
+        let c = t.at(3);
+        assert_eq!(
+            (c.done, c.pending, c.overdue, c.exempted),
+            (5, 1, 3, 1),
+            "every reader counted once"
+        );
+        // More overdue than open (records changed between the two counts)
+        // never makes a negative count.
+        assert_eq!((t.at(9).pending, t.at(9).overdue), (0, 4));
     }
 }

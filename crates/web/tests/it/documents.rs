@@ -595,8 +595,19 @@ async fn overdue_readers_are_chased_and_exemptions_reach_the_committee(t: &TestD
     assert!(page.text.contains("清水"), "{}", page.text);
     assert!(!page.text.contains("青木"), "another department's reader");
     assert!(page.select_text(".read-overdue td").is_empty());
+    let of_v = |rows: Vec<mamori_app::documents::VersionTracking>| {
+        rows.into_iter().find(|r| r.version_id == v.id).unwrap()
+    };
+    let before = of_v(app.app.reading_status(&secretariat, None).await.unwrap());
+    assert_eq!(before.overdue, 0);
+    assert!(before.pending > 0);
     // A week and a minute later, the readers who did nothing are overdue.
     clock.advance(time::Duration::days(7) + time::Duration::minutes(1));
+    // Only the clock moved: the company's tallies are kept, the overdue
+    // counted anew.
+    let after = of_v(app.app.reading_status(&secretariat, None).await.unwrap());
+    assert_eq!((after.overdue, after.pending), (before.pending, 0));
+    assert_eq!((after.done, after.exempted), (before.done, before.exempted));
     // The readers' records speak for DOC-4.3.3(3) on the dashboard.
     let status = |rows: Vec<mamori_app::compliance::ObligationRow>| {
         rows.into_iter()
