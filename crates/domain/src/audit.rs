@@ -55,8 +55,10 @@ pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(t)
 }
 
-/// The hashed time: UTC to the microsecond, `2026-11-26T10:00:00.123456Z`.
-struct Timestamp(OffsetDateTime);
+/// A time as mamori writes it where text must sort and hash the same on
+/// every engine: UTC to the microsecond, `2026-11-26T10:00:00.123456Z`
+/// (give it a UTC time; the digits are taken as they are).
+pub struct Timestamp(pub OffsetDateTime);
 
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

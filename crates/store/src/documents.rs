@@ -376,6 +376,19 @@ async fn update_version_in(tx: &mut Tx, v: &DocVersion) -> Result<(), StoreError
     }
 }
 
+/// A count per version (`SELECT r.version_id, COUNT(*) AS n … GROUP BY`).
+#[derive(sqlx::FromRow)]
+struct VersionCount {
+    version_id: Uuid,
+    n: i64,
+}
+
+impl VersionCount {
+    fn pair(self) -> (Uuid, u64) {
+        (self.version_id, u64::try_from(self.n).unwrap_or(0))
+    }
+}
+
 #[async_trait]
 impl DocumentRepo for SqlStore {
     async fn insert_document(
@@ -678,56 +691,41 @@ impl DocumentRepo for SqlStore {
         &self,
         version: Option<Uuid>,
     ) -> Result<Vec<ReadingTally>, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct Count {
-            version_id: Uuid,
-            n: i64,
-        }
-        let of_version = |s: Stmt| match version {
-            Some(v) => s.push_bind(" AND r.version_id = ?", v),
-            None => s,
-        };
         let counts = |s: Stmt| async move {
-            let rows: Vec<Count> = self
-                .db
-                .fetch_all(&of_version(s).push(" GROUP BY r.version_id"))
-                .await?;
-            Ok::<_, StoreError>(
-                rows.into_iter()
-                    .map(|c| (c.version_id, u64::try_from(c.n).unwrap_or(0)))
-                    .collect::<HashMap<Uuid, u64>>(),
-            )
+            let s = match version {
+                Some(v) => s.push_bind(" AND r.version_id = ?", v),
+                None => s,
+            };
+            let rows: Vec<VersionCount> =
+                self.db.fetch_all(&s.push(" GROUP BY r.version_id")).await?;
+            Ok::<_, StoreError>(rows.into_iter().map(VersionCount::pair))
         };
-        let readers: Vec<Count> = self
-            .db
-            .fetch_all(
-                &of_version(Stmt::new(
-                    "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
-                     JOIN document_versions v ON v.id = r.version_id WHERE v.state = 'current'",
-                ))
-                .push(" GROUP BY r.version_id"),
-            )
-            .await?;
+        let readers = counts(Stmt::new(
+            "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
+             JOIN document_versions v ON v.id = r.version_id WHERE v.state = 'current'",
+        ))
+        .await?;
         // The conditions of the partial indexes `document_reads_open` and
         // `document_reads_exempt`, written as they are so both engines use them.
-        let open = counts(Stmt::new(
+        let open: HashMap<Uuid, u64> = counts(Stmt::new(
             "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
              WHERE r.completed_at IS NULL AND r.exempt_reason IS NULL",
         ))
-        .await?;
-        let exempted = counts(Stmt::new(
+        .await?
+        .collect();
+        let exempted: HashMap<Uuid, u64> = counts(Stmt::new(
             "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
              WHERE r.exempt_reason IS NOT NULL AND (r.completed_at IS NULL OR r.completed_at > r.due_at) \
              AND r.completed_at IS NULL",
         ))
-        .await?;
+        .await?
+        .collect();
         Ok(readers
-            .into_iter()
-            .map(|t| ReadingTally {
-                version_id: t.version_id,
-                readers: u64::try_from(t.n).unwrap_or(0),
-                open: open.get(&t.version_id).copied().unwrap_or(0),
-                exempted: exempted.get(&t.version_id).copied().unwrap_or(0),
+            .map(|(version_id, readers)| ReadingTally {
+                version_id,
+                readers,
+                open: open.get(&version_id).copied().unwrap_or(0),
+                exempted: exempted.get(&version_id).copied().unwrap_or(0),
             })
             .collect())
     }
@@ -737,11 +735,7 @@ impl DocumentRepo for SqlStore {
         version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<(Uuid, u64)>, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct Count {
-            version_id: Uuid,
-            n: i64,
-        }
+        // The condition of the partial index `document_reads_open_due`.
         let mut s = Stmt::new(
             "SELECT r.version_id, COUNT(*) AS n FROM document_reads r \
              WHERE r.completed_at IS NULL AND r.exempt_reason IS NULL AND r.due_at < ?",
@@ -750,11 +744,8 @@ impl DocumentRepo for SqlStore {
         if let Some(v) = version {
             s = s.push_bind(" AND r.version_id = ?", v);
         }
-        let rows: Vec<Count> = self.db.fetch_all(&s.push(" GROUP BY r.version_id")).await?;
-        Ok(rows
-            .into_iter()
-            .map(|c| (c.version_id, u64::try_from(c.n).unwrap_or(0)))
-            .collect())
+        let rows: Vec<VersionCount> = self.db.fetch_all(&s.push(" GROUP BY r.version_id")).await?;
+        Ok(rows.into_iter().map(VersionCount::pair).collect())
     }
 
     async fn version_readers(

@@ -129,17 +129,7 @@ impl Stmt {
 
 /// SQLite keeps timestamps as fixed-width UTC text so that they sort.
 pub fn sqlite_timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
+    mamori_domain::audit::Timestamp(t.to_offset(time::UtcOffset::UTC)).to_string()
 }
 
 /// Reads a timestamp as [`sqlite_timestamp`] writes it
