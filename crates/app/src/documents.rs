@@ -23,7 +23,7 @@ use crate::access::Actor;
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{
     AssignmentFilter, Disclosure, DocVersion, Document, PaperCopy, ReadRecord, ReaderFilter,
-    ReadingCount, RequestRecord, VersionHead,
+    ReadingCount, ReadingTally, RequestRecord, VersionHead,
 };
 use crate::{App, DraftExt};
 
@@ -1344,16 +1344,7 @@ impl App {
                         Ok::<_, AppError>(Arc::new(self.store.reading_tallies(None).await?))
                     })
                     .await?;
-                let overdue: HashMap<Uuid, u64> = self
-                    .store
-                    .overdue_reads(None, now)
-                    .await?
-                    .into_iter()
-                    .collect();
-                tallies
-                    .iter()
-                    .map(|t| t.at(overdue.get(&t.version_id).copied().unwrap_or(0)))
-                    .collect()
+                ReadingTally::all_at(&tallies, self.store.overdue_reads(None, now).await?)
             }
         };
         if counts.is_empty() {

@@ -56,13 +56,12 @@ pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// A time as mamori writes it where text must sort and hash the same on
-/// every engine: UTC to the microsecond, `2026-11-26T10:00:00.123456Z`
-/// (give it a UTC time; the digits are taken as they are).
+/// every engine: in UTC, to the microsecond, `2026-11-26T10:00:00.123456Z`.
 pub struct Timestamp(pub OffsetDateTime);
 
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
+        let t = self.0.to_offset(time::UtcOffset::UTC);
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
@@ -92,7 +91,7 @@ impl AuditEvent {
     fn canonical_fields(&self) -> Canonical<'_> {
         Canonical {
             seq: self.seq,
-            occurred_at: Timestamp(to_micros(self.occurred_at)),
+            occurred_at: Timestamp(self.occurred_at),
             actor_id: self.actor_id.as_ref(),
             actor_label: &self.actor_label,
             action: &self.action,

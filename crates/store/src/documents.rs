@@ -929,16 +929,10 @@ impl SqlStore {
         version: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<ReadingCount>, StoreError> {
-        let overdue: HashMap<Uuid, u64> = self
-            .overdue_reads(version, now)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(self
-            .reading_tallies(version)
-            .await?
-            .iter()
-            .map(|t| t.at(overdue.get(&t.version_id).copied().unwrap_or(0)))
-            .collect())
+        let tallies = self.reading_tallies(version).await?;
+        Ok(ReadingTally::all_at(
+            &tallies,
+            self.overdue_reads(version, now).await?,
+        ))
     }
 }

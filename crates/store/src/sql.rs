@@ -129,7 +129,7 @@ impl Stmt {
 
 /// SQLite keeps timestamps as fixed-width UTC text so that they sort.
 pub fn sqlite_timestamp(t: OffsetDateTime) -> String {
-    mamori_domain::audit::Timestamp(t.to_offset(time::UtcOffset::UTC)).to_string()
+    mamori_domain::audit::Timestamp(t).to_string()
 }
 
 /// Reads a timestamp as [`sqlite_timestamp`] writes it

@@ -1178,6 +1178,16 @@ impl ReadingTally {
             exempted: self.exempted,
         }
     }
+
+    /// Every version's counts at a moment: its tally with the overdue
+    /// counted for it (none when it has none).
+    pub fn all_at(tallies: &[ReadingTally], overdue: Vec<(Uuid, u64)>) -> Vec<ReadingCount> {
+        let overdue: std::collections::HashMap<Uuid, u64> = overdue.into_iter().collect();
+        tallies
+            .iter()
+            .map(|t| t.at(overdue.get(&t.version_id).copied().unwrap_or(0)))
+            .collect()
+    }
 }
 
 /// Which readers of a version to list.
@@ -1661,5 +1671,17 @@ mod tests {
         // More overdue than open (records changed between the two counts)
         // never makes a negative count.
         assert_eq!((t.at(9).pending, t.at(9).overdue), (0, 4));
+        // Versions with no overdue check are counted with none.
+        let other = ReadingTally {
+            version_id: Uuid::from_u128(1),
+            ..t
+        };
+        let all = ReadingTally::all_at(&[t, other], vec![(Uuid::from_u128(1), 2)]);
+        assert_eq!(
+            all.iter()
+                .map(|c| (c.overdue, c.pending))
+                .collect::<Vec<_>>(),
+            vec![(0, 4), (2, 2)]
+        );
     }
 }
