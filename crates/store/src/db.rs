@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 use crate::sql::{Exec, Row, Stmt};
+use crate::sqlite_readers::Readers;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -23,9 +24,16 @@ pub enum DbKind {
 /// of failing busy) and a pool of readers; PostgreSQL one pool.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite { read: Readers, write: SqlitePool },
     Postgres(PgPool),
 }
+
+/// SQLite's reading connections.
+const SQLITE_READERS: usize = 8;
+
+/// How long a PostgreSQL connection may wait in the pool before it is
+/// tested on its next use.
+const PG_IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
 
 /// Opens `sqlite://PATH` (created if missing) or `postgres://…`.
 pub async fn connect(url: &str) -> Result<Db, StoreError> {
@@ -41,22 +49,34 @@ pub async fn connect(url: &str) -> Result<Db, StoreError> {
             // waking the reader for each (a 1,000,000-event chain walk spent
             // a third of its time switching threads with the default of 50).
             .row_buffer_size(1024);
+        // A SQLite connection is a file handle on a worker thread, never
+        // dropped by a server: testing it before each use (sqlx's default)
+        // was one more round trip to that thread for every query.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts.clone())
             .await
             .map_err(other)?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts.read_only(false))
-            .await
-            .map_err(other)?;
+        let read = Readers::open(opts, SQLITE_READERS).await.map_err(other)?;
         Ok(Db::Sqlite { read, write })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let opts = PgConnectOptions::from_str(url).map_err(other)?;
+        // A connection is tested (one round trip to the server) only when
+        // it has been idle long enough for the server or the network to
+        // have dropped it, not before every query (sqlx's default).
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PG_IDLE_BEFORE_TEST {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(other)?;
@@ -125,6 +145,21 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// A connection for one read: one of SQLite's readers, or PostgreSQL's pool.
+pub(crate) enum Reader<'a> {
+    Sqlite(crate::sqlite_readers::Reader),
+    Postgres(&'a PgPool),
+}
+
+impl Reader<'_> {
+    pub fn exec(&mut self) -> Result<Exec<'_>, StoreError> {
+        Ok(match self {
+            Reader::Sqlite(r) => Exec::SqliteConn(r.conn().map_err(map_err)?),
+            Reader::Postgres(p) => Exec::PgPool(p),
+        })
+    }
+}
+
 /// A transaction on either engine.
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -169,11 +204,11 @@ impl Db {
         }
     }
 
-    pub(crate) fn reader(&self) -> Exec<'_> {
-        match self {
-            Db::Sqlite { read, .. } => Exec::SqlitePool(read),
-            Db::Postgres(p) => Exec::PgPool(p),
-        }
+    pub(crate) async fn reader(&self) -> Result<Reader<'_>, StoreError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => Reader::Sqlite(read.acquire().await.map_err(map_err)?),
+            Db::Postgres(p) => Reader::Postgres(p),
+        })
     }
 
     pub(crate) fn writer(&self) -> Exec<'_> {
@@ -191,13 +226,28 @@ impl Db {
     }
 
     pub(crate) async fn fetch_all<T: Row>(&self, s: &Stmt) -> Result<Vec<T>, StoreError> {
-        self.reader().fetch_all(s).await.map_err(map_err)
+        self.reader()
+            .await?
+            .exec()?
+            .fetch_all(s)
+            .await
+            .map_err(map_err)
     }
     pub(crate) async fn fetch_optional<T: Row>(&self, s: &Stmt) -> Result<Option<T>, StoreError> {
-        self.reader().fetch_optional(s).await.map_err(map_err)
+        self.reader()
+            .await?
+            .exec()?
+            .fetch_optional(s)
+            .await
+            .map_err(map_err)
     }
     pub(crate) async fn fetch_one<T: Row>(&self, s: &Stmt) -> Result<T, StoreError> {
-        self.reader().fetch_one(s).await.map_err(map_err)
+        self.reader()
+            .await?
+            .exec()?
+            .fetch_one(s)
+            .await
+            .map_err(map_err)
     }
     /// A single statement outside a transaction (counters, touches).
     pub(crate) async fn execute(&self, s: &Stmt) -> Result<u64, StoreError> {

@@ -28,6 +28,7 @@ mod risk;
 mod risk_reviews;
 mod settings;
 pub mod sql;
+mod sqlite_readers;
 mod workflow;
 
 pub use db::{Db, DbKind, connect, migrate, redact_url};

@@ -201,6 +201,7 @@ impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, 
 /// Runs statements on a pool or inside a transaction, on either engine.
 pub(crate) enum Exec<'a> {
     SqlitePool(&'a sqlx::SqlitePool),
+    SqliteConn(&'a mut sqlx::SqliteConnection),
     PgPool(&'a sqlx::PgPool),
     SqliteTx(&'a mut sqlx::Transaction<'static, Sqlite>),
     PgTx(&'a mut sqlx::Transaction<'static, Postgres>),
@@ -210,6 +211,7 @@ impl Exec<'_> {
     pub async fn execute(&mut self, s: &Stmt) -> Result<u64, sqlx::Error> {
         Ok(match self {
             Exec::SqlitePool(p) => s.sqlite_query().execute(*p).await?.rows_affected(),
+            Exec::SqliteConn(c) => s.sqlite_query().execute(&mut **c).await?.rows_affected(),
             Exec::PgPool(p) => s.pg_query().execute(*p).await?.rows_affected(),
             Exec::SqliteTx(tx) => s.sqlite_query().execute(&mut ***tx).await?.rows_affected(),
             Exec::PgTx(tx) => s.pg_query().execute(&mut ***tx).await?.rows_affected(),
@@ -219,6 +221,7 @@ impl Exec<'_> {
     pub async fn fetch_all<T: Row>(&mut self, s: &Stmt) -> Result<Vec<T>, sqlx::Error> {
         match self {
             Exec::SqlitePool(p) => rows_to(s.sqlite_query().fetch_all(*p).await?),
+            Exec::SqliteConn(c) => rows_to(s.sqlite_query().fetch_all(&mut **c).await?),
             Exec::PgPool(p) => rows_to(s.pg_query().fetch_all(*p).await?),
             Exec::SqliteTx(tx) => rows_to(s.sqlite_query().fetch_all(&mut ***tx).await?),
             Exec::PgTx(tx) => rows_to(s.pg_query().fetch_all(&mut ***tx).await?),
@@ -230,6 +233,11 @@ impl Exec<'_> {
             Exec::SqlitePool(p) => s
                 .sqlite_query()
                 .fetch_optional(*p)
+                .await?
+                .map(|r| T::from_row(&r)),
+            Exec::SqliteConn(c) => s
+                .sqlite_query()
+                .fetch_optional(&mut **c)
                 .await?
                 .map(|r| T::from_row(&r)),
             Exec::PgPool(p) => s
