@@ -170,6 +170,8 @@ pub(crate) struct Snapshots {
     pub in_review: Snapshot<Vec<crate::ports::RequestRecord>>,
     /// The risk method (scales, thresholds), for the asset and risk views.
     pub method: Snapshot<mamori_domain::risk::RiskMethod>,
+    /// The threat and vulnerability catalogues, for the risk views.
+    pub catalogue: Snapshot<crate::risk::Catalogue>,
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use mamori_domain::risk::method::Cell;
 use mamori_domain::risk::{RiskMethod, RiskStatus};
 use serde::Serialize;
 
-use crate::ports::Scope;
+use crate::ports::{Scope, Threat, Vulnerability};
 use crate::{Actor, App, AppError, AppResult, DraftExt};
 
 /// What the actor may do in risk management.
@@ -178,6 +178,26 @@ impl App {
             .await
     }
 
+    /// The catalogues of threats and vulnerabilities (tens of entries
+    /// each) for a view that only reads, kept per state of the data like
+    /// the method: a risk's view names its threat and vulnerability
+    /// without a query for each.
+    pub(crate) async fn viewing_catalogue(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<std::sync::Arc<Catalogue>> {
+        let key = self.key_at(self.head_for(actor).await?);
+        self.snapshots
+            .catalogue
+            .get_or_compute(key, || async {
+                Ok(Catalogue {
+                    threats: by_id(self.store.threats().await?, |t| t.id),
+                    vulnerabilities: by_id(self.store.vulnerabilities().await?, |v| v.id),
+                })
+            })
+            .await
+    }
+
     /// Changes the method; ratings already given must stay on the new
     /// scales. Importance, scores and acceptance are recomputed with it.
     pub async fn update_risk_method(&self, actor: &Actor, m: RiskMethod) -> AppResult<()> {
@@ -296,4 +316,18 @@ impl App {
         d.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(d)
     }
+}
+
+/// The threat and vulnerability catalogues by id.
+#[derive(Debug, Default)]
+pub(crate) struct Catalogue {
+    pub threats: std::collections::HashMap<uuid::Uuid, Threat>,
+    pub vulnerabilities: std::collections::HashMap<uuid::Uuid, Vulnerability>,
+}
+
+fn by_id<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> uuid::Uuid,
+) -> std::collections::HashMap<uuid::Uuid, T> {
+    items.into_iter().map(|x| (id(&x), x)).collect()
 }

@@ -272,14 +272,13 @@ impl App {
         let (risk, asset) = self.visible_risk(actor, id).await?;
         let method = self.viewing_method(actor).await?;
         let controls = self.store.risk_controls(id).await?;
-        let threat = match risk.threat_id {
-            Some(t) => self.store.threat(t).await?,
-            None => None,
-        };
-        let vulnerability = match risk.vulnerability_id {
-            Some(v) => self.store.vulnerability(v).await?,
-            None => None,
-        };
+        let catalogue = self.viewing_catalogue(actor).await?;
+        let threat = risk
+            .threat_id
+            .and_then(|t| catalogue.threats.get(&t).cloned());
+        let vulnerability = risk
+            .vulnerability_id
+            .and_then(|v| catalogue.vulnerabilities.get(&v).cloned());
         let owner = match risk.owner_id {
             Some(o) => Some(self.store.person(o).await?.name),
             None => None,

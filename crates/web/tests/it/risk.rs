@@ -163,6 +163,25 @@ async fn a_risk_is_analysed_treated_approved_and_goes_stale(t: &TestDb) {
     assert_eq!(page.select_text("#risk-score"), vec!["リスク値: 16"]);
     assert_eq!(page.select_text("#risk-status"), vec!["対応が必要"]);
     assert!(page.text.contains("RSK-"), "{}", page.text);
+    // The risk names its threat as the catalogue has it now: a renamed
+    // threat shows at the risk's next view.
+    let named = |p: &Response| p.select_text("h1 small").join("");
+    assert!(named(&page).contains(&threat.name), "{}", named(&page));
+    let r = sec
+        .post(
+            &format!("/risks/threats/{threat_id}"),
+            &[
+                ("version", threat.version.to_string().as_str()),
+                ("code", "T-06"),
+                ("source", threat.source.id()),
+                ("name", "改名した脅威"),
+                ("description", threat.description.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = sec.get(&risk_path).await;
+    assert!(named(&page).contains("改名した脅威"), "{}", named(&page));
     // Not yet to management: no treatment.
     assert!(page.select_text("#risk-blocker")[0].contains("対応の種類"));
 
