@@ -95,10 +95,11 @@ async fn packed_batch(
             &Stmt::new(
                 "SELECT json_group_array(json_array(seq, occurred_at, lower(hex(actor_id)), actor_label, \
                  action, entity_type, entity_id, before, after, detail, prev_hash, hash)) AS batch \
-                 FROM (SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?)",
+                 FROM (SELECT * FROM audit_events WHERE seq > ? ORDER BY seq",
             )
             .bind(after_seq)
-            .bind(i64::from(limit)),
+            .limit(limit)
+            .push(")"),
         )
         .await?;
     let packed: Vec<Packed<'_>> = serde_json::from_str(&row.batch)
@@ -253,10 +254,10 @@ impl AuditRepo for SqlStore {
             return packed_batch(self, after_seq, limit).await;
         }
         let s = Stmt::new(&format!(
-            "SELECT {COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
+            "SELECT {COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq"
         ))
         .bind(after_seq)
-        .bind(i64::from(limit));
+        .limit(limit);
         let rows: Vec<EventRow> = self.db.fetch_all(&s).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -297,10 +298,7 @@ pub(crate) fn event_list(f: &AuditFilter) -> Stmt {
     if let Some(b) = f.before_seq {
         s = s.push_bind(" AND seq < ?", b);
     }
-    s = s.push_bind(
-        " ORDER BY seq DESC LIMIT ?",
-        i64::from(f.limit.clamp(1, 1000)),
-    );
+    s = s.push(" ORDER BY seq DESC").limit(f.limit.clamp(1, 1000));
     s
 }
 

@@ -223,9 +223,9 @@ impl AuthRepo for SqlStore {
         let rows: Vec<HashRow> = self
             .db
             .fetch_all(
-                &Stmt::new("SELECT password_hash FROM password_history WHERE person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+                &Stmt::new("SELECT password_hash FROM password_history WHERE person_id = ? ORDER BY created_at DESC, id DESC")
                     .bind(person_id)
-                    .bind(i64::from(last)),
+                    .limit(last),
             )
             .await?;
         Ok(rows.into_iter().map(|r| r.password_hash).collect())

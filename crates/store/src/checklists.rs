@@ -248,10 +248,8 @@ impl ChecklistRepo for SqlStore {
             count = count.push_bind(" AND owner_id = ?", o);
         }
         let list = list
-            .push_bind(
-                " ORDER BY due_on DESC, id DESC LIMIT ?",
-                i64::from(limit.clamp(1, 500)),
-            )
+            .push(" ORDER BY due_on DESC, id DESC")
+            .limit(limit.clamp(1, 500))
             .push_bind(" OFFSET ?", i64::from(offset));
         let rows: Vec<RunRow> = self.db.fetch_all(&list).await?;
         Ok((

@@ -182,9 +182,9 @@ impl MeetingRepo for SqlStore {
             .db
             .fetch_all(
                 &Stmt::new(&format!(
-                    "SELECT {MEETING_COLS} FROM meetings ORDER BY held_at DESC, id LIMIT ?"
+                    "SELECT {MEETING_COLS} FROM meetings ORDER BY held_at DESC, id"
                 ))
-                .bind(i64::from(limit)),
+                .limit(limit),
             )
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())

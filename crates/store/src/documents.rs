@@ -208,7 +208,7 @@ pub(crate) fn reader_list(f: &ReaderFilter) -> (Stmt, Stmt) {
          COALESCE(d.name, ''), p.name, p.id",
         f.now,
     )
-    .push_bind(" LIMIT ?", i64::from(f.limit.clamp(1, 500)))
+    .limit(f.limit.clamp(1, 500))
     .push_bind(" OFFSET ?", i64::from(f.offset));
     (s, count)
 }

@@ -129,10 +129,8 @@ impl DutyRepo for SqlStore {
             count = count.push_bind(" AND owner_id = ?", o);
         }
         let list = list
-            .push_bind(
-                " ORDER BY next_due, id LIMIT ?",
-                i64::from(limit.clamp(1, 500)),
-            )
+            .push(" ORDER BY next_due, id")
+            .limit(limit.clamp(1, 500))
             .push_bind(" OFFSET ?", i64::from(offset));
         let rows: Vec<DutyRow> = self.db.fetch_all(&list).await?;
         Ok((

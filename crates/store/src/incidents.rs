@@ -48,10 +48,9 @@ pub(crate) fn incident_list(f: &IncidentFilter) -> Stmt {
             .push_bind(" OR (reported_at = ?", at)
             .push_bind(" AND id < ?))", id);
     }
-    s = s.push_bind(
-        " ORDER BY reported_at DESC, id DESC LIMIT ?",
-        i64::from(limit) + 1,
-    );
+    s = s
+        .push(" ORDER BY reported_at DESC, id DESC")
+        .limit(i64::from(limit) + 1);
     s
 }
 
@@ -794,9 +793,9 @@ impl IncidentRepo for SqlStore {
             .db
             .fetch_all(
                 &Stmt::new(&format!(
-                    "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id DESC LIMIT ?"
+                    "SELECT {CMP_COLS} FROM complaints ORDER BY received_at DESC, id DESC"
                 ))
-                .bind(i64::from(limit.clamp(1, 500)))
+                .limit(limit.clamp(1, 500))
                 .push_bind(" OFFSET ?", i64::from(offset)),
             )
             .await?;

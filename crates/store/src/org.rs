@@ -156,7 +156,9 @@ pub(crate) fn person_list(f: &PersonFilter) -> Stmt {
             .push_bind(" OR (name_kana = ?", kana.as_str())
             .push_bind(" AND id > ?))", id);
     }
-    s = s.push_bind(" ORDER BY name_kana, id LIMIT ?", i64::from(limit) + 1);
+    s = s
+        .push(" ORDER BY name_kana, id")
+        .limit(i64::from(limit) + 1);
     s
 }
 

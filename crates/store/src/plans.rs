@@ -335,6 +335,20 @@ mod tests {
         plan.lines().map(str::to_string).collect()
     }
 
+    /// A bound LIMIT has SQLite parse and plan the statement again at
+    /// every run (see `Stmt::limit`).
+    #[test]
+    fn the_main_lists_write_their_limit_into_the_sql() {
+        for kind in [DbKind::Sqlite, DbKind::Postgres] {
+            let queries = main_list_queries(kind, Uuid::nil(), OffsetDateTime::UNIX_EPOCH);
+            assert!(queries.iter().any(|q| q.stmt.sql().contains(" LIMIT ")));
+            for q in queries {
+                let sql = q.stmt.sql().replace(char::is_whitespace, " ");
+                assert!(!sql.contains("LIMIT ?"), "{} ({kind:?}): {sql}", q.name);
+            }
+        }
+    }
+
     #[test]
     fn postgres_sorting_a_large_table_for_a_page_is_costly() {
         let plan = lines(

@@ -489,7 +489,7 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
     let page = |select: &str| {
         append(Stmt::new(select), asset_where(f, kind))
             .push(order)
-            .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
+            .limit(f.limit.max(1))
             .push_bind(" OFFSET ?", i64::from(f.offset))
     };
     let list = match (names, kind) {
@@ -523,7 +523,8 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, S
             Stmt::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM assets"),
             asset_where(f, kind),
         )
-        .push_bind(" LIMIT ?) capped", i64::from(cap) + 1),
+        .limit(i64::from(cap) + 1)
+        .push(") capped"),
     };
     (list, count)
 }
@@ -545,7 +546,7 @@ pub(crate) fn risk_list(f: &RiskFilter, kind: DbKind) -> (Stmt, Stmt) {
         risk_where(f, kind),
     )
     .push(order)
-    .push_bind(" LIMIT ?", i64::from(f.limit.max(1)))
+    .limit(f.limit.max(1))
     .push_bind(" OFFSET ?", i64::from(f.offset));
     // The joins only when a filter needs them.
     let count = append(

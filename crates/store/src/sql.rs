@@ -81,6 +81,16 @@ impl Stmt {
         self.args.push(a.into());
         self
     }
+    /// Appends ` LIMIT n`, the number written into the SQL rather than
+    /// bound: SQLite (3.4x and later) reads a bound LIMIT's value when it
+    /// plans the statement, so a statement whose LIMIT is a parameter is
+    /// parsed and planned again every time it runs with a new binding,
+    /// which cost more than the query itself on a record's view.
+    pub fn limit(mut self, n: impl Into<i64>) -> Stmt {
+        use std::fmt::Write as _;
+        let _ = write!(self.sql, " LIMIT {}", n.into());
+        self
+    }
     /// The SQL and its arguments, to append to another statement.
     pub fn into_parts(self) -> (String, Vec<Arg>) {
         (self.sql, self.args)

@@ -398,10 +398,8 @@ impl WorkflowRepo for SqlStore {
             Stmt::new(&format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1")),
             f,
         )
-        .push_bind(
-            " ORDER BY created_at DESC, id DESC LIMIT ?",
-            i64::from(f.limit.clamp(1, 1000)),
-        )
+        .push(" ORDER BY created_at DESC, id DESC")
+        .limit(f.limit.clamp(1, 1000))
         .push_bind(" OFFSET ?", i64::from(f.offset));
         let rows: Vec<RequestRow> = self.db.fetch_all(&s).await?;
         rows.into_iter().map(RequestRecord::try_from).collect()
@@ -481,10 +479,10 @@ impl WorkflowRepo for SqlStore {
             .fetch_all(
                 &Stmt::new(
                     "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE person_id = ? \
-                     ORDER BY created_at DESC, id DESC LIMIT ?",
+                     ORDER BY created_at DESC, id DESC",
                 )
                 .bind(person_id)
-                .bind(i64::from(limit.clamp(1, 500))),
+                .limit(limit.clamp(1, 500)),
             )
             .await?;
         Ok(rows
