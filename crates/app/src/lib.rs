@@ -110,6 +110,23 @@ impl App {
             .await
     }
 
+    /// A figure for a view that only reads, kept in `slot` for the state of
+    /// the data the actor's request was signed in at (no second read of the
+    /// chain's head) and the minute.
+    async fn kept_for<T, F, Fut>(
+        &self,
+        actor: &Actor,
+        slot: &snapshot::Snapshot<T>,
+        compute: F,
+    ) -> AppResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<T>>,
+    {
+        slot.get_or_compute(self.key_at(self.head_for(actor).await?), compute)
+            .await
+    }
+
     /// How many records match a list's filter (`what`: the list and the
     /// filter's description), counted once per state of the data (the one
     /// the request was signed in at, when known).

@@ -171,11 +171,10 @@ impl App {
         &self,
         actor: &Actor,
     ) -> AppResult<std::sync::Arc<RiskMethod>> {
-        let key = self.key_at(self.head_for(actor).await?);
-        self.snapshots
-            .method
-            .get_or_compute(key, || async { Ok(self.store.risk_method().await?) })
-            .await
+        self.kept_for(actor, &self.snapshots.method, || async {
+            Ok(self.store.risk_method().await?)
+        })
+        .await
     }
 
     /// The catalogues of threats and vulnerabilities (tens of entries
@@ -186,16 +185,13 @@ impl App {
         &self,
         actor: &Actor,
     ) -> AppResult<std::sync::Arc<Catalogue>> {
-        let key = self.key_at(self.head_for(actor).await?);
-        self.snapshots
-            .catalogue
-            .get_or_compute(key, || async {
-                Ok(Catalogue {
-                    threats: by_id(self.store.threats().await?, |t| t.id),
-                    vulnerabilities: by_id(self.store.vulnerabilities().await?, |v| v.id),
-                })
+        self.kept_for(actor, &self.snapshots.catalogue, || async {
+            Ok(Catalogue {
+                threats: by_id(self.store.threats().await?, |t| t.id),
+                vulnerabilities: by_id(self.store.vulnerabilities().await?, |v| v.id),
             })
-            .await
+        })
+        .await
     }
 
     /// Changes the method; ratings already given must stay on the new
