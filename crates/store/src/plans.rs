@@ -344,7 +344,8 @@ mod tests {
             assert!(queries.iter().any(|q| q.stmt.sql().contains(" LIMIT ")));
             for q in queries {
                 let sql = q.stmt.sql().replace(char::is_whitespace, " ");
-                assert!(!sql.contains("LIMIT ?"), "{} ({kind:?}): {sql}", q.name);
+                let bound = sql.contains(&["LIMIT", " ?"].concat());
+                assert!(!bound, "{} ({kind:?}): {sql}", q.name);
             }
         }
     }

@@ -1092,18 +1092,6 @@ impl RiskRepo for SqlStore {
         .await
     }
 
-    async fn vulnerability(&self, id: Uuid) -> Result<Option<Vulnerability>, StoreError> {
-        Ok(self
-            .vulnerability_rows(
-                Stmt::new(&format!(
-                    "SELECT {VULN_COLS} FROM vulnerabilities WHERE id = ?"
-                ))
-                .bind(id),
-            )
-            .await?
-            .pop())
-    }
-
     async fn save_threat(&self, t: &Threat, audit: AuditDraft) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
         save_threat_in(&mut tx, t, audit.occurred_at).await?;

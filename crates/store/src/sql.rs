@@ -284,6 +284,26 @@ fn rows_to<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: Vec<R>) -> Result<Vec<
 mod tests {
     use super::*;
 
+    /// No statement of the store binds its LIMIT (see `Stmt::limit`).
+    #[test]
+    fn no_statement_binds_its_limit() -> std::io::Result<()> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&src)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path)?;
+                read += 1;
+                for (n, line) in text.lines().enumerate() {
+                    let bound = line.contains(&["LIMIT", " ?"].concat());
+                    assert!(!bound, "{}:{}: {line}", path.display(), n + 1);
+                }
+            }
+        }
+        assert!(read > 10, "read {read} files of {}", src.display());
+        Ok(())
+    }
+
     #[test]
     fn placeholders_are_numbered_outside_quotes() {
         assert_eq!(

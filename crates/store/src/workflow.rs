@@ -522,14 +522,14 @@ impl WorkflowRepo for SqlStore {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<QueuedMail>, StoreError> {
-        let pick = match self.db.kind() {
-            DbKind::Postgres => {
-                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
+        // The number written into the SQL, not bound (see `Stmt::limit`).
+        let pick = format!(
+            "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT {limit}{}",
+            match self.db.kind() {
+                DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+                DbKind::Sqlite => "",
             }
-            DbKind::Sqlite => {
-                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
-            }
-        };
+        );
         let rows: Vec<MailRow> = self
             .db
             .writer()
@@ -540,8 +540,7 @@ impl WorkflowRepo for SqlStore {
                 ))
                 .bind(node)
                 .bind(now)
-                .bind(now)
-                .bind(i64::from(limit)),
+                .bind(now),
             )
             .await
             .map_err(crate::db::map_err)?;

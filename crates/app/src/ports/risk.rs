@@ -384,7 +384,6 @@ pub trait RiskRepo: Send + Sync {
     async fn threats(&self) -> Result<Vec<Threat>, StoreError>;
     async fn threat(&self, id: Uuid) -> Result<Option<Threat>, StoreError>;
     async fn vulnerabilities(&self) -> Result<Vec<Vulnerability>, StoreError>;
-    async fn vulnerability(&self, id: Uuid) -> Result<Option<Vulnerability>, StoreError>;
     async fn save_threat(&self, t: &Threat, audit: AuditDraft) -> Result<(), StoreError>;
     async fn save_vulnerability(
         &self,
