@@ -110,20 +110,20 @@ impl App {
             .await
     }
 
-    /// A figure for a view that only reads, kept in `slot` for the state of
-    /// the data the actor's request was signed in at (no second read of the
-    /// chain's head) and the minute.
+    /// A figure that does not depend on the clock, for a view that only
+    /// reads: kept in `slot` for the state of the data the actor's request
+    /// was signed in at (no second read of the chain's head).
     async fn kept_for<T, F, Fut>(
         &self,
         actor: &Actor,
-        slot: &snapshot::Snapshot<T>,
+        slot: &snapshot::Snapshot<T, i64>,
         compute: F,
     ) -> AppResult<Arc<T>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = AppResult<T>>,
     {
-        slot.get_or_compute(self.key_at(self.head_for(actor).await?), compute)
+        slot.get_or_compute(self.head_for(actor).await?, compute)
             .await
     }
 

@@ -4,6 +4,7 @@
 //! for the 事務局 (and mamori's administrator).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use mamori_domain::Role;
 use mamori_domain::health::{self, Finding, OrgSnapshot};
@@ -19,6 +20,26 @@ use crate::access::{Actor, Permission};
 use crate::error::{AppError, AppResult, Errors};
 use crate::ports::{AssignmentFilter, Credential, Delegation, Page, PersonFilter};
 use crate::{App, DraftExt};
+
+/// Every person's and department's name by id (see `App::directory`).
+#[derive(Debug, Default)]
+pub struct Directory {
+    people: HashMap<Uuid, String>,
+    departments: HashMap<Uuid, String>,
+}
+
+impl Directory {
+    /// The person's name; empty for an id the directory does not know.
+    pub fn person(&self, id: Uuid) -> &str {
+        self.people.get(&id).map_or("", String::as_str)
+    }
+
+    /// The department's name; empty for none or an unknown id.
+    pub fn department(&self, id: Option<Uuid>) -> &str {
+        id.and_then(|id| self.departments.get(&id))
+            .map_or("", String::as_str)
+    }
+}
 
 /// A department as entered in a form or API call.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -233,6 +254,25 @@ impl App {
             .await?
             .into_iter()
             .collect())
+    }
+
+    /// Every person's and department's name, kept for the state of the data
+    /// the actor's request was signed in at: the lists that name an owner
+    /// and a department on each row look them up here.
+    pub(crate) async fn directory(&self, actor: &Actor) -> AppResult<Arc<Directory>> {
+        self.kept_for(actor, &self.snapshots.names, || async {
+            Ok(Directory {
+                people: self.store.all_person_names().await?.into_iter().collect(),
+                departments: self
+                    .store
+                    .departments()
+                    .await?
+                    .into_iter()
+                    .map(|d| (d.id, d.name))
+                    .collect(),
+            })
+        })
+        .await
     }
 
     /// The names of the given people, for a page that shows a few of them

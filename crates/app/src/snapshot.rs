@@ -17,16 +17,18 @@ pub(crate) struct Key {
     pub minute: i64,
 }
 
-/// One kept figure and the state it was computed from.
-pub(crate) struct Snapshot<T> {
-    slot: Mutex<Option<(Key, Arc<T>)>>,
+/// One kept figure and the state it was computed from: the head and the
+/// minute (`Key`), or the head alone (`i64`) for what the clock does not
+/// change.
+pub(crate) struct Snapshot<T, K = Key> {
+    slot: Mutex<Option<(K, Arc<T>)>>,
     /// Held while the figure is computed: requests that miss it together
     /// wait for one computation instead of each doing its own.
     computing: tokio::sync::Mutex<()>,
 }
 
-impl<T> Default for Snapshot<T> {
-    fn default() -> Snapshot<T> {
+impl<T, K> Default for Snapshot<T, K> {
+    fn default() -> Snapshot<T, K> {
         Snapshot {
             slot: Mutex::new(None),
             computing: tokio::sync::Mutex::new(()),
@@ -34,9 +36,9 @@ impl<T> Default for Snapshot<T> {
     }
 }
 
-impl<T> Snapshot<T> {
+impl<T, K: PartialEq + Copy> Snapshot<T, K> {
     /// The figure for this state, computed once however many ask at once.
-    pub async fn get_or_compute<E, F, Fut>(&self, key: Key, compute: F) -> Result<Arc<T>, E>
+    pub async fn get_or_compute<E, F, Fut>(&self, key: K, compute: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,
@@ -54,7 +56,7 @@ impl<T> Snapshot<T> {
     }
 
     /// The figure, if it was computed from this state.
-    pub fn get(&self, key: Key) -> Option<Arc<T>> {
+    pub fn get(&self, key: K) -> Option<Arc<T>> {
         let slot = self.slot.lock().ok()?;
         slot.as_ref()
             .filter(|(k, _)| *k == key)
@@ -62,7 +64,7 @@ impl<T> Snapshot<T> {
     }
 
     /// Keeps a figure computed from this state.
-    pub fn put(&self, key: Key, value: Arc<T>) {
+    pub fn put(&self, key: K, value: Arc<T>) {
         if let Ok(mut slot) = self.slot.lock() {
             *slot = Some((key, value));
         }
@@ -168,10 +170,15 @@ pub(crate) struct Snapshots {
     pub library: Snapshot<crate::documents::LibraryBase>,
     /// Requests waiting in review, for everyone's task list.
     pub in_review: Snapshot<Vec<crate::ports::RequestRecord>>,
-    /// The risk method (scales, thresholds), for the asset and risk views.
-    pub method: Snapshot<mamori_domain::risk::RiskMethod>,
+    /// The risk method (scales, thresholds), for the asset and risk views,
+    /// for the chain's head (it does not depend on the clock).
+    pub method: Snapshot<mamori_domain::risk::RiskMethod, i64>,
     /// The threat and vulnerability catalogues, for the risk views.
-    pub catalogue: Snapshot<crate::risk::Catalogue>,
+    pub catalogue: Snapshot<crate::risk::Catalogue, i64>,
+    /// Every person's and department's name, for the lists that name an
+    /// owner or a department on each row (a look-up in memory instead of
+    /// two index searches per row).
+    pub names: Snapshot<crate::org::Directory, i64>,
 }
 
 #[cfg(test)]

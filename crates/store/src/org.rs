@@ -300,6 +300,13 @@ impl SqlStore {
     }
 }
 
+/// A person's id and name.
+#[derive(sqlx::FromRow)]
+struct NameRow {
+    id: Uuid,
+    name: String,
+}
+
 #[async_trait]
 impl OrgRepo for SqlStore {
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
@@ -467,11 +474,6 @@ impl OrgRepo for SqlStore {
     }
 
     async fn person_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct NameRow {
-            id: Uuid,
-            name: String,
-        }
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut s = Stmt::new("SELECT id, name FROM people WHERE id IN (");
@@ -482,6 +484,14 @@ impl OrgRepo for SqlStore {
             out.extend(rows.into_iter().map(|r| (r.id, r.name)));
         }
         Ok(out)
+    }
+
+    async fn all_person_names(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let rows: Vec<NameRow> = self
+            .db
+            .fetch_all(&Stmt::new("SELECT id, name FROM people"))
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
     }
 
     async fn insert_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError> {

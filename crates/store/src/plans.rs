@@ -58,7 +58,7 @@ pub fn main_list_queries(kind: DbKind, sample: Uuid, now: OffsetDateTime) -> Vec
         departments: vec![sample],
     };
     let assets = |f: AssetFilter| {
-        let (list, count) = crate::risk::asset_list(&AssetFilter { limit: 50, ..f }, kind, true);
+        let (list, count) = crate::risk::asset_list(&AssetFilter { limit: 50, ..f }, kind);
         vec![list, count]
     };
     push("assets", false, assets(AssetFilter::default()));

@@ -4,13 +4,12 @@
 
 use async_trait::async_trait;
 use mamori_app::ports::{
-    AssessmentRow, Asset, AssetFilter, AssetLink, AssetListItem, AssetSort, AuditDraft,
-    ContextItem, HeatCounts, Notice, Risk, RiskAssessment, RiskControl, RiskFilter, RiskRepo,
-    RiskRow, RiskSort, Scope, StoreError, Threat, ThreatIntel, Vulnerability,
+    AssessmentRow, Asset, AssetFilter, AssetLink, AssetSort, AuditDraft, ContextItem, HeatCounts,
+    Notice, Risk, RiskAssessment, RiskControl, RiskFilter, RiskRepo, RiskRow, RiskSort, Scope,
+    StoreError, Threat, ThreatIntel, Vulnerability,
 };
 use mamori_domain::risk::catalogue::ThreatSource;
 use mamori_domain::risk::{ContextKind, Form, LinkKind, RiskMethod, RiskStatus, Treatment};
-use std::sync::LazyLock;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -96,27 +95,6 @@ struct ContextRow {
 const ASSET_COLS: &str = "id, ref_no, name, process, grp, form, location, usage, users, owner_id, department_id, \
      c, i, a, importance, leak_impact, registered_on, note, retired_on, version, updated_at";
 
-/// The owner's and the department's names of the asset of each row, and
-/// the joins that find them (the columns of `assets` are then named with
-/// the table: `ASSET_COLS_OF_ASSETS`).
-const ASSET_NAMES: &str = "p.name AS owner_name, d.name AS department_name";
-const ASSET_NAMES_JOIN: &str = " LEFT JOIN people p ON p.id = assets.owner_id \
-     LEFT JOIN departments d ON d.id = assets.department_id";
-
-/// The same names looked up row by row (for later pages).
-const ASSET_NAMES_LOOKUP: &str = "(SELECT name FROM people WHERE people.id = assets.owner_id) AS owner_name, \
-     (SELECT name FROM departments WHERE departments.id = assets.department_id) AS department_name";
-
-/// `ASSET_COLS`, each named with the table (`assets.id, …`), for the
-/// queries that join: built once, not per request.
-static ASSET_COLS_OF_ASSETS: LazyLock<String> = LazyLock::new(|| {
-    ASSET_COLS
-        .split(',')
-        .map(|c| format!("assets.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-});
-
 #[derive(sqlx::FromRow)]
 struct AssetRow {
     id: Uuid,
@@ -140,26 +118,6 @@ struct AssetRow {
     retired_on: Option<Date>,
     version: i64,
     updated_at: OffsetDateTime,
-}
-
-/// An asset of a list page with its owner's and department's names.
-#[derive(sqlx::FromRow)]
-struct AssetItemRow {
-    #[sqlx(flatten)]
-    asset: AssetRow,
-    owner_name: Option<String>,
-    department_name: Option<String>,
-}
-
-impl TryFrom<AssetItemRow> for AssetListItem {
-    type Error = StoreError;
-    fn try_from(r: AssetItemRow) -> Result<AssetListItem, StoreError> {
-        Ok(AssetListItem {
-            asset: Asset::try_from(r.asset)?,
-            owner: r.owner_name.unwrap_or_default(),
-            department: r.department_name.unwrap_or_default(),
-        })
-    }
 }
 
 impl TryFrom<AssetRow> for Asset {
@@ -479,41 +437,22 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
 /// With `names`, each row also carries its owner's name (`owner_name`) and
 /// its department's (`department_name`), looked up for the rows of the page
 /// only.
-pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind, names: bool) -> (Stmt, Stmt) {
+pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
     let order = match f.sort {
         AssetSort::RefNo => " ORDER BY assets.ref_no",
         AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
         AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
         AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
     };
-    let page = |select: &str| {
-        append(Stmt::new(select), asset_where(f, kind))
-            .push(order)
-            .limit(f.limit.max(1))
-            .push_bind(" OFFSET ?", i64::from(f.offset))
-    };
-    let list = match (names, kind) {
-        (false, _) => page(&format!("SELECT {ASSET_COLS} FROM assets")),
-        // SQLite joins the first page's names (cheaper than a lookup per
-        // row), but would join every row an OFFSET skips; a later page looks
-        // them up for the rows it returns only.
-        (true, DbKind::Sqlite) if f.offset == 0 => page(&format!(
-            "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN}",
-            ASSET_COLS_OF_ASSETS.as_str()
-        )),
-        (true, DbKind::Sqlite) => page(&format!(
-            "SELECT {ASSET_COLS}, {ASSET_NAMES_LOOKUP} FROM assets"
-        )),
-        // PostgreSQL computes the names of every row it skips to reach a
-        // later page: it looks them up for the page's rows only, one by one
-        // (a join of a hundred rows may have it read all the people).
-        (true, DbKind::Postgres) => append(
-            Stmt::new(&format!("SELECT assets.*, {ASSET_NAMES_LOOKUP} FROM (")),
-            page(&format!("SELECT {ASSET_COLS} FROM assets")),
-        )
-        .push(") AS assets")
-        .push(order),
-    };
+    // The owners' and departments' names are not joined: the app names
+    // them from its kept directory (two index searches per row otherwise).
+    let list = append(
+        Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
+        asset_where(f, kind),
+    )
+    .push(order)
+    .limit(f.limit.max(1))
+    .push_bind(" OFFSET ?", i64::from(f.offset));
     let count = match f.count_limit {
         None => append(
             Stmt::new("SELECT COUNT(*) AS n FROM assets"),
@@ -889,20 +828,20 @@ impl RiskRepo for SqlStore {
         tx.commit().await
     }
 
-    async fn asset_items(&self, f: &AssetFilter) -> Result<Vec<AssetListItem>, StoreError> {
-        let (list, _) = asset_list(f, self.db.kind(), true);
-        let rows: Vec<AssetItemRow> = self.db.fetch_all(&list).await?;
-        rows.into_iter().map(AssetListItem::try_from).collect()
+    async fn asset_page(&self, f: &AssetFilter) -> Result<Vec<Asset>, StoreError> {
+        let (list, _) = asset_list(f, self.db.kind());
+        let rows: Vec<AssetRow> = self.db.fetch_all(&list).await?;
+        rows.into_iter().map(Asset::try_from).collect()
     }
 
     async fn asset_count(&self, f: &AssetFilter) -> Result<u64, StoreError> {
-        let (_, count) = asset_list(f, self.db.kind(), false);
+        let (_, count) = asset_list(f, self.db.kind());
         let count: CountRow = self.db.fetch_one(&count).await?;
         Ok(u64::try_from(count.n).unwrap_or(0))
     }
 
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError> {
-        let (list, count) = asset_list(f, self.db.kind(), false);
+        let (list, count) = asset_list(f, self.db.kind());
         let rows: Vec<AssetRow> = self.db.fetch_all(&list).await?;
         let count: CountRow = self.db.fetch_one(&count).await?;
         let items = rows
@@ -910,20 +849,6 @@ impl RiskRepo for SqlStore {
             .map(Asset::try_from)
             .collect::<Result<_, _>>()?;
         Ok((items, u64::try_from(count.n).unwrap_or(0)))
-    }
-
-    async fn asset_item(&self, id: Uuid) -> Result<AssetListItem, StoreError> {
-        let r: Option<AssetItemRow> = self
-            .db
-            .fetch_optional(
-                &Stmt::new(&format!(
-                    "SELECT {}, {ASSET_NAMES} FROM assets{ASSET_NAMES_JOIN} WHERE assets.id = ?",
-                    ASSET_COLS_OF_ASSETS.as_str()
-                ))
-                .bind(id),
-            )
-            .await?;
-        r.ok_or(StoreError::NotFound)?.try_into()
     }
 
     async fn asset(&self, id: Uuid) -> Result<Asset, StoreError> {

@@ -267,6 +267,9 @@ pub trait OrgRepo: Send + Sync {
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
     /// The names of these people (those that exist), for list columns.
     async fn person_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError>;
+    /// Every person's name (those who left too), for a directory kept in
+    /// memory.
+    async fn all_person_names(&self) -> Result<Vec<(Uuid, String)>, StoreError>;
     async fn insert_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
     async fn update_person(&self, p: &Person, audit: AuditDraft) -> Result<(), StoreError>;
 

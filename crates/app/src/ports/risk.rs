@@ -355,13 +355,11 @@ pub trait RiskRepo: Send + Sync {
 
     /// A page of assets and how many match in all.
     async fn assets(&self, f: &AssetFilter) -> Result<(Vec<Asset>, u64), StoreError>;
-    /// A page of assets with their owners' and departments' names.
-    async fn asset_items(&self, f: &AssetFilter) -> Result<Vec<AssetListItem>, StoreError>;
+    /// A page of assets (no count).
+    async fn asset_page(&self, f: &AssetFilter) -> Result<Vec<Asset>, StoreError>;
     /// How many assets match (up to `count_limit + 1` when it is set).
     async fn asset_count(&self, f: &AssetFilter) -> Result<u64, StoreError>;
     async fn asset(&self, id: Uuid) -> Result<Asset, StoreError>;
-    /// An asset with its owner's and department's names.
-    async fn asset_item(&self, id: Uuid) -> Result<AssetListItem, StoreError>;
     async fn assets_by_ref(&self, refs: &[String]) -> Result<Vec<Asset>, StoreError>;
     async fn assets_by_id(&self, ids: &[Uuid]) -> Result<Vec<Asset>, StoreError>;
     /// Inserts (version 1; the number is allocated when `ref_no` is empty)

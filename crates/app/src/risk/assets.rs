@@ -143,8 +143,8 @@ impl App {
     ) -> AppResult<(Vec<AssetListItem>, u64)> {
         f.scope = RiskAccess::of(actor).scope();
         f.limit = f.limit.clamp(1, 500);
-        // The owners' and departments' names come with the page's rows; the
-        // count is kept while the data has not changed.
+        // The owners' and departments' names come from the kept directory;
+        // the count is kept while the data has not changed.
         let what = format!(
             "assets {:?}",
             AssetFilter {
@@ -157,7 +157,17 @@ impl App {
         let total = self
             .kept_count(actor, what, self.store.asset_count(&f))
             .await?;
-        Ok((self.store.asset_items(&f).await?, total))
+        let page = self.store.asset_page(&f).await?;
+        let names = self.directory(actor).await?;
+        let items = page
+            .into_iter()
+            .map(|asset| AssetListItem {
+                owner: names.person(asset.owner_id).to_string(),
+                department: names.department(asset.department_id).to_string(),
+                asset,
+            })
+            .collect();
+        Ok((items, total))
     }
 
     /// An asset the actor may see (404 otherwise).
@@ -172,14 +182,11 @@ impl App {
 
     pub async fn asset_view(&self, actor: &Actor, id: Uuid) -> AppResult<AssetView> {
         let access = RiskAccess::of(actor);
-        let AssetListItem {
-            asset,
-            owner,
-            department,
-        } = self.store.asset_item(id).await?;
+        let asset = self.store.asset(id).await?;
         if !access.sees(asset.owner_id, asset.department_id) {
             return Err(AppError::NotFound);
         }
+        let names = self.directory(actor).await?;
         let method = self.viewing_method(actor).await?;
         let links = self.store.asset_links(id).await?;
         let others: Vec<Uuid> = links
@@ -214,8 +221,8 @@ impl App {
             .await?;
         let can_edit = access.keeps(asset.owner_id, asset.department_id);
         Ok(AssetView {
-            owner,
-            department,
+            owner: names.person(asset.owner_id).to_string(),
+            department: names.department(asset.department_id).to_string(),
             important: method.is_important(asset.importance),
             links,
             risks,

@@ -635,6 +635,37 @@ IA-002,見積書控え,営業,帳票,紙,営業部キャビネット,社内,営�
     assert_eq!(one.status, StatusCode::OK, "{}", one.text);
     assert_eq!(one.json()["owner"], owner_name);
     assert_eq!(one.json()["department"], j["items"][0]["department"]);
+    // The names are the organisation's as it is now: a renamed owner shows
+    // in the list and on the asset at the next read.
+    let owner_path = format!(
+        "/api/v1/people/{}",
+        j["items"][0]["asset"]["owner_id"].as_str().unwrap()
+    );
+    let mut person = c.api(Method::GET, &owner_path, &token, None).await.json()["person"].take();
+    person["name"] = "改名 太郎".into();
+    let r = c.api(Method::PUT, &owner_path, &token, Some(person)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = c
+        .api(
+            Method::GET,
+            "/api/v1/assets?form=paper&limit=1",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["items"][0]["owner"], "改名 太郎", "{}", r.text);
+    let one = c
+        .api(
+            Method::GET,
+            &format!(
+                "/api/v1/assets/{}",
+                j["items"][0]["asset"]["id"].as_str().unwrap()
+            ),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(one.json()["owner"], "改名 太郎", "{}", one.text);
     // An unknown form, sort or status is refused and named, not ignored.
     for (url, field) in [
         ("/api/v1/assets?form=rock", "form"),
