@@ -276,15 +276,17 @@ impl App {
     }
 
     /// The names of the given people, for a page that shows a few of them
-    /// (not the whole organisation's list).
+    /// (from the kept directory: no query while the data is unchanged).
     pub async fn person_names(
         &self,
+        actor: &Actor,
         ids: impl IntoIterator<Item = Uuid>,
-    ) -> AppResult<std::collections::HashMap<Uuid, String>> {
-        let mut ids: Vec<Uuid> = ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(self.store.person_names(&ids).await?.into_iter().collect())
+    ) -> AppResult<HashMap<Uuid, String>> {
+        let names = self.directory(actor).await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| names.people.get(&id).map(|n| (id, n.clone())))
+            .collect())
     }
 
     pub async fn all_people(&self, actor: &Actor) -> AppResult<Vec<Person>> {

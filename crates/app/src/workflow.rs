@@ -958,15 +958,24 @@ impl App {
     }
 
     /// What the actor has filed.
-    pub async fn my_requests(&self, actor: &Actor) -> AppResult<Vec<RequestRecord>> {
-        Ok(self
-            .store
-            .requests(&RequestFilter {
-                requester_id: Some(actor.id()),
-                limit: 200,
-                ..Default::default()
-            })
-            .await?)
+    pub async fn my_requests(
+        &self,
+        actor: &Actor,
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<RequestRecord>, u64)> {
+        let f = RequestFilter {
+            requester_id: Some(actor.id()),
+            open_only,
+            limit,
+            offset,
+            ..Default::default()
+        };
+        Ok((
+            self.store.requests(&f).await?,
+            self.store.request_count(&f).await?,
+        ))
     }
 
     /// A page of everyone's requests, newest first, and how many there are

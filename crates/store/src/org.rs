@@ -473,19 +473,6 @@ impl OrgRepo for SqlStore {
         row.map(Person::try_from).transpose()
     }
 
-    async fn person_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let mut s = Stmt::new("SELECT id, name FROM people WHERE id IN (");
-            for (n, id) in chunk.iter().enumerate() {
-                s = s.push_bind(if n == 0 { "?" } else { ", ?" }, *id);
-            }
-            let rows: Vec<NameRow> = self.db.fetch_all(&s.push(")")).await?;
-            out.extend(rows.into_iter().map(|r| (r.id, r.name)));
-        }
-        Ok(out)
-    }
-
     async fn all_person_names(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
         let rows: Vec<NameRow> = self
             .db

@@ -265,8 +265,6 @@ pub trait OrgRepo: Send + Sync {
     async fn headcounts(&self, today: time::Date) -> Result<Vec<(Uuid, u64)>, StoreError>;
     async fn person(&self, id: Uuid) -> Result<Person, StoreError>;
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
-    /// The names of these people (those that exist), for list columns.
-    async fn person_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError>;
     /// Every person's name (those who left too), for a directory kept in
     /// memory.
     async fn all_person_names(&self) -> Result<Vec<(Uuid, String)>, StoreError>;

@@ -66,23 +66,11 @@ pub async fn list_requests(
             .requests_page(&c.actor, q.open_only, limit, offset)
             .await
             .api(&c)?,
-        _ => {
-            let mine: Vec<RequestRecord> = s
-                .app
-                .my_requests(&c.actor)
-                .await
-                .api(&c)?
-                .into_iter()
-                .filter(|r| !q.open_only || r.state.is_open())
-                .collect();
-            let total = mine.len() as u64;
-            let page = mine
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .collect();
-            (page, total)
-        }
+        _ => s
+            .app
+            .my_requests(&c.actor, q.open_only, limit, offset)
+            .await
+            .api(&c)?,
     };
     Ok(Json(RequestList {
         items,

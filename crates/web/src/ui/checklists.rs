@@ -81,7 +81,7 @@ async fn list_view(
         .await?;
     let names: HashMap<Uuid, String> = state
         .app
-        .person_names(shown.iter().map(|r| r.owner_id))
+        .person_names(&s.s.actor, shown.iter().map(|r| r.owner_id))
         .await
         .ui(s.tr)?;
     let runs = shown

@@ -78,7 +78,7 @@ async fn view(
         .await?;
     let names: HashMap<Uuid, String> = state
         .app
-        .person_names(shown.iter().map(|d| d.owner_id))
+        .person_names(&s.s.actor, shown.iter().map(|d| d.owner_id))
         .await
         .ui(s.tr)?;
     let name = |id: Uuid| names.get(&id).cloned().unwrap_or_default();

@@ -70,7 +70,10 @@ fn rows(app: &mamori_app::App, tr: Tr, list: Vec<RequestRecord>) -> Vec<Row> {
 #[template(path = "requests/list_page.html")]
 struct ListPage {
     ui: Ui,
+    /// The actor's own requests, a page at a time.
     mine: Vec<Row>,
+    mine_page_no: usize,
+    mine_pages: usize,
     /// Everyone's requests, a page at a time (事務局 and auditors).
     all: Option<Vec<Row>>,
     page_no: usize,
@@ -79,11 +82,15 @@ struct ListPage {
 
 /// Everyone's requests on one page, newest first.
 const PER_PAGE: u32 = 100;
+/// One's own requests on one page, newest first.
+const MINE_PER_PAGE: u32 = 50;
 
 #[derive(Deserialize)]
 struct ListQuery {
     all: Option<String>,
     page: Option<usize>,
+    /// The page of one's own requests.
+    mine: Option<usize>,
 }
 
 async fn list(
@@ -91,11 +98,13 @@ async fn list(
     s: Signed,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, UiError> {
-    let mine = rows(
-        &state.app,
-        s.tr,
-        state.app.my_requests(&s.s.actor).await.ui(s.tr)?,
-    );
+    let (mine_page_no, mine_offset) = super::page_offset(q.mine.unwrap_or(1), MINE_PER_PAGE);
+    let (mine, mine_total) = state
+        .app
+        .my_requests(&s.s.actor, false, MINE_PER_PAGE, mine_offset)
+        .await
+        .ui(s.tr)?;
+    let mine = rows(&state.app, s.tr, mine);
     let (page_no, offset) = super::page_offset(q.page.unwrap_or(1), PER_PAGE);
     let (all, pages) = match q.all {
         Some(_) => {
@@ -114,6 +123,8 @@ async fn list(
     Ok(page(&ListPage {
         ui: Ui::for_signed(&s, &state),
         mine,
+        mine_page_no,
+        mine_pages: super::page_count(mine_total, MINE_PER_PAGE),
         all,
         page_no,
         pages,

@@ -2184,7 +2184,7 @@ async fn reviews_view(
     let checks = state.app.cycle_checks(&s.s.actor).await.ui(s.tr)?;
     let names = state
         .app
-        .person_names(checks.iter().map(|c| c.checked_by))
+        .person_names(&s.s.actor, checks.iter().map(|c| c.checked_by))
         .await
         .ui(s.tr)?;
     let name_of = |id: Uuid| names.get(&id).cloned().unwrap_or_default();

@@ -687,6 +687,42 @@ async fn requests_wait_on_their_approvers(
     } else {
         assert!(!page.text.contains("rel=\"next\""));
     }
+    // One's own requests are paged in the store too, newest first: the
+    // total counts them all, however many.
+    let secretariat_id = app.app.cli_actor(SECRETARIAT).await.unwrap().id();
+    let own: Vec<_> = all
+        .iter()
+        .filter(|q| q.requester_id == secretariat_id)
+        .collect();
+    let listed = sec
+        .api(
+            Method::GET,
+            "/api/v1/requests?offset=1&limit=3",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(listed["total"], own.len() as u64);
+    let expected: Vec<String> = own
+        .iter()
+        .skip(1)
+        .take(3)
+        .map(|q| q.id.to_string())
+        .collect();
+    assert_eq!(ids(&listed, &["id"]), expected);
+    let page = sec.get("/requests").await;
+    let pages = own.len().div_ceil(50);
+    if let Some(first) = own.first() {
+        assert!(page.text.contains(&first.ref_no));
+    }
+    if pages > 1 {
+        assert!(page.text.contains("href=\"/requests?mine=2\""));
+        let last = sec.get(&format!("/requests?mine={pages}")).await;
+        assert!(last.text.contains(&own[own.len() - 1].ref_no));
+    } else {
+        assert!(!page.text.contains("rel=\"next\""));
+    }
     assert_eq!(sec.get("/tasks").await.status, StatusCode::OK);
     let tasks = sec
         .api(Method::GET, "/api/v1/tasks", &token, None)

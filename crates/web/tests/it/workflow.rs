@@ -328,6 +328,37 @@ async fn bad_request_input_is_refused_at_each_field(t: &TestDb) {
         .await
         .json();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let first = mine["items"][0]["ref_no"].as_str().unwrap().to_string();
+    // Own requests come a page at a time, newest first, over the API and on
+    // the page (50 a page), however many there are.
+    for n in 0..51 {
+        let ok = c.api(Method::POST, "/api/v1/requests/exceptions", &token, Some(json!({"document": "USE", "clause": "4.1", "reason": format!("r{n}"), "alternative": "a", "valid_from": "2026-12-01", "valid_until": "2027-01-31"}))).await;
+        assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    }
+    let mine = c
+        .api(
+            Method::GET,
+            "/api/v1/requests?offset=50&limit=10",
+            &token,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(mine["total"], 52);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+    assert_eq!(mine["items"][1]["ref_no"], first.as_str());
+    let page = c.get("/requests").await;
+    assert_eq!(page.select_text("#my-requests tbody tr").len(), 50);
+    assert!(!page.text.contains(&format!(">{first}<")), "{}", page.text);
+    assert!(
+        page.text.contains("href=\"/requests?mine=2\""),
+        "{}",
+        page.text
+    );
+    let last = c.get("/requests?mine=2").await;
+    assert_eq!(last.select_text("#my-requests tbody tr").len(), 2);
+    assert!(last.text.contains(&format!(">{first}<")), "{}", last.text);
+    assert!(!last.text.contains("rel=\"next\""));
     app.close().await;
 }
 mamori_testkit::db_test!(
