@@ -965,13 +965,18 @@ impl App {
         limit: u32,
         offset: u32,
     ) -> AppResult<(Vec<RequestRecord>, u64)> {
-        let f = RequestFilter {
+        self.requests_and_count(RequestFilter {
             requester_id: Some(actor.id()),
             open_only,
             limit,
             offset,
             ..Default::default()
-        };
+        })
+        .await
+    }
+
+    /// A page of the requests `f` picks and how many it picks in all.
+    async fn requests_and_count(&self, f: RequestFilter) -> AppResult<(Vec<RequestRecord>, u64)> {
         Ok((
             self.store.requests(&f).await?,
             self.store.request_count(&f).await?,
@@ -990,16 +995,13 @@ impl App {
         if !(actor.has_role(Role::Secretariat) || actor.can(Permission::ViewAudit)) {
             return Err(AppError::Forbidden);
         }
-        let f = RequestFilter {
+        self.requests_and_count(RequestFilter {
             open_only,
             limit,
             offset,
             ..Default::default()
-        };
-        Ok((
-            self.store.requests(&f).await?,
-            self.store.request_count(&f).await?,
-        ))
+        })
+        .await
     }
 
     /// Everything waiting on the actor, soonest first.
