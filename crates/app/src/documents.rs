@@ -480,7 +480,7 @@ impl App {
             Some(p) => self.store.document(p).await.ok().map(|p| p.title),
             None => None,
         };
-        let owner_name = self.store.person(d.owner_id).await?.name;
+        let owner_name = self.directory(actor).await?.person(d.owner_id).to_string();
         let change_requests = if insider {
             let names_this = |r: &RequestRecord| {
                 serde_json::from_str::<serde_json::Value>(&r.details)

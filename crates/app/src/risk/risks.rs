@@ -279,10 +279,8 @@ impl App {
         let vulnerability = risk
             .vulnerability_id
             .and_then(|v| catalogue.vulnerabilities.get(&v).cloned());
-        let owner = match risk.owner_id {
-            Some(o) => Some(self.store.person(o).await?.name),
-            None => None,
-        };
+        let names = self.directory(actor).await?;
+        let owner = risk.owner_id.map(|o| names.person(o).to_string());
         let blocker = rules::approval_blocker(
             &method,
             &risk.treatments,

@@ -116,6 +116,14 @@ async fn a_committee_approved_revision_reaches_its_readers(t: &TestDb) {
     let mut sec = app.signed_in(SECRETARIAT).await;
     let page = sec.get(&format!("/documents/{sns}")).await;
     assert!(page.text.contains("第1版"), "{}", page.text);
+    // The owner is named as the organisation names them now.
+    let doc = app.app.store.document(sns.parse().unwrap()).await.unwrap();
+    let owner = app.app.store.person(doc.owner_id).await.unwrap().name;
+    assert!(
+        page.text.contains(&format!("<dd>{owner}</dd>")),
+        "{}",
+        page.text
+    );
     let body = "## １ 趣旨\n\n本規程は SNS の利用について定める。\n\n## ４．３ 投稿の確認\n\n- （１） 業務上の情報は投稿しない。\n";
     let (version_path, request_path) = revise(&mut sec, &sns, body, QUIZ).await;
     assert!(request_path.starts_with("/requests/"), "{request_path}");
