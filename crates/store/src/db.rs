@@ -4,12 +4,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use mamori_app::ports::StoreError;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
+use crate::readers::{Policy, Readers, usable_after};
 use crate::sql::{Exec, Row, Stmt};
-use crate::sqlite_readers::Readers;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -20,20 +22,42 @@ pub enum DbKind {
     Postgres,
 }
 
-/// A database: SQLite keeps one writer connection (so writes queue instead
-/// of failing busy) and a pool of readers; PostgreSQL one pool.
+/// A database: readers of our own for reads (see `readers`), and sqlx's
+/// pool for transactions and writes — on SQLite one writer connection (so
+/// writes queue instead of failing busy).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: Readers, write: SqlitePool },
-    Postgres(PgPool),
+    Sqlite {
+        read: Readers<SqliteConnection>,
+        write: SqlitePool,
+    },
+    Postgres {
+        read: Readers<PgConnection>,
+        write: PgPool,
+    },
 }
 
 /// SQLite's reading connections.
-const SQLITE_READERS: usize = 8;
+const SQLITE_READERS: Policy = Policy {
+    size: 8,
+    keep_abandoned: true,
+    test_after_idle: None,
+};
 
-/// How long a PostgreSQL connection may wait in the pool before it is
-/// tested on its next use.
+/// How long a PostgreSQL connection may wait before it is tested on its
+/// next use.
 const PG_IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
+
+/// PostgreSQL's reading connections: with the writers' at most 20 per
+/// server process.
+const PG_READERS: Policy = Policy {
+    size: 12,
+    keep_abandoned: false,
+    test_after_idle: Some(PG_IDLE_BEFORE_TEST),
+};
+
+/// PostgreSQL's connections for transactions and writes.
+const PG_WRITERS: u32 = 8;
 
 /// Opens `sqlite://PATH` (created if missing) or `postgres://…`.
 pub async fn connect(url: &str) -> Result<Db, StoreError> {
@@ -65,8 +89,8 @@ pub async fn connect(url: &str) -> Result<Db, StoreError> {
         // A connection is tested (one round trip to the server) only when
         // it has been idle long enough for the server or the network to
         // have dropped it, not before every query (sqlx's default).
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
+        let write = PgPoolOptions::new()
+            .max_connections(PG_WRITERS)
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
@@ -77,10 +101,11 @@ pub async fn connect(url: &str) -> Result<Db, StoreError> {
                     Ok(true)
                 })
             })
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await
             .map_err(other)?;
-        Ok(Db::Postgres(pool))
+        let read = Readers::open(opts, PG_READERS).await.map_err(other)?;
+        Ok(Db::Postgres { read, write })
     } else {
         Err(StoreError::Other(format!(
             "unsupported database URL (use sqlite://PATH or postgres://…): {}",
@@ -102,7 +127,7 @@ pub async fn migrate(db: &Db) -> Result<(), StoreError> {
             tx.execute(&Stmt::new("PRAGMA optimize = 0x10002")).await?;
             tx.commit().await
         }
-        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await.map_err(other),
+        Db::Postgres { write, .. } => POSTGRES_MIGRATIONS.run(write).await.map_err(other),
     }
 }
 
@@ -145,18 +170,30 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// A connection for one read: one of SQLite's readers, or PostgreSQL's pool.
-pub(crate) enum Reader<'a> {
-    Sqlite(crate::sqlite_readers::Reader),
-    Postgres(&'a PgPool),
+/// A connection for one read.
+pub(crate) enum Reader {
+    Sqlite(crate::readers::Reader<SqliteConnection>),
+    Postgres(crate::readers::Reader<PgConnection>),
 }
 
-impl Reader<'_> {
+impl Reader {
     pub fn exec(&mut self) -> Result<Exec<'_>, StoreError> {
         Ok(match self {
             Reader::Sqlite(r) => Exec::SqliteConn(r.conn().map_err(map_err)?),
-            Reader::Postgres(p) => Exec::PgPool(p),
+            Reader::Postgres(r) => Exec::PgConn(r.conn().map_err(map_err)?),
         })
+    }
+
+    /// The read's outcome; the connection serves another read only if it
+    /// is known to be in order (see `readers`).
+    fn finish<T>(&mut self, r: Result<T, sqlx::Error>) -> Result<T, StoreError> {
+        if r.as_ref().err().is_none_or(usable_after) {
+            match self {
+                Reader::Sqlite(r) => r.done(),
+                Reader::Postgres(r) => r.done(),
+            }
+        }
+        r.map_err(map_err)
     }
 }
 
@@ -200,54 +237,45 @@ impl Db {
     pub fn kind(&self) -> DbKind {
         match self {
             Db::Sqlite { .. } => DbKind::Sqlite,
-            Db::Postgres(_) => DbKind::Postgres,
+            Db::Postgres { .. } => DbKind::Postgres,
         }
     }
 
-    pub(crate) async fn reader(&self) -> Result<Reader<'_>, StoreError> {
+    pub(crate) async fn reader(&self) -> Result<Reader, StoreError> {
         Ok(match self {
             Db::Sqlite { read, .. } => Reader::Sqlite(read.acquire().await.map_err(map_err)?),
-            Db::Postgres(p) => Reader::Postgres(p),
+            Db::Postgres { read, .. } => Reader::Postgres(read.acquire().await.map_err(map_err)?),
         })
     }
 
     pub(crate) fn writer(&self) -> Exec<'_> {
         match self {
             Db::Sqlite { write, .. } => Exec::SqlitePool(write),
-            Db::Postgres(p) => Exec::PgPool(p),
+            Db::Postgres { write, .. } => Exec::PgPool(write),
         }
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await.map_err(map_err)?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await.map_err(map_err)?),
+            Db::Postgres { write, .. } => Tx::Postgres(write.begin().await.map_err(map_err)?),
         })
     }
 
     pub(crate) async fn fetch_all<T: Row>(&self, s: &Stmt) -> Result<Vec<T>, StoreError> {
-        self.reader()
-            .await?
-            .exec()?
-            .fetch_all(s)
-            .await
-            .map_err(map_err)
+        let mut r = self.reader().await?;
+        let out = r.exec()?.fetch_all(s).await;
+        r.finish(out)
     }
     pub(crate) async fn fetch_optional<T: Row>(&self, s: &Stmt) -> Result<Option<T>, StoreError> {
-        self.reader()
-            .await?
-            .exec()?
-            .fetch_optional(s)
-            .await
-            .map_err(map_err)
+        let mut r = self.reader().await?;
+        let out = r.exec()?.fetch_optional(s).await;
+        r.finish(out)
     }
     pub(crate) async fn fetch_one<T: Row>(&self, s: &Stmt) -> Result<T, StoreError> {
-        self.reader()
-            .await?
-            .exec()?
-            .fetch_one(s)
-            .await
-            .map_err(map_err)
+        let mut r = self.reader().await?;
+        let out = r.exec()?.fetch_one(s).await;
+        r.finish(out)
     }
     /// A single statement outside a transaction (counters, touches).
     pub(crate) async fn execute(&self, s: &Stmt) -> Result<u64, StoreError> {
@@ -265,7 +293,7 @@ impl Db {
             .await
             .map(|_| ())
             .map_err(map_err),
-            Db::Postgres(_) => Err(StoreError::Other(
+            Db::Postgres { .. } => Err(StoreError::Other(
                 "use pg_dump to back up PostgreSQL".into(),
             )),
         }
@@ -284,7 +312,7 @@ impl Db {
                  JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
                  AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' ORDER BY 1, 2",
             ),
-            Db::Postgres(_) => Stmt::new(
+            Db::Postgres { .. } => Stmt::new(
                 "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY 1, 2",
             ),
@@ -327,7 +355,10 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
         }
     }
 }

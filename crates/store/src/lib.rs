@@ -24,11 +24,11 @@ mod duties;
 mod incidents;
 mod org;
 pub mod plans;
+mod readers;
 mod risk;
 mod risk_reviews;
 mod settings;
 pub mod sql;
-mod sqlite_readers;
 mod workflow;
 
 pub use db::{Db, DbKind, connect, migrate, redact_url};

@@ -213,6 +213,7 @@ pub(crate) enum Exec<'a> {
     SqlitePool(&'a sqlx::SqlitePool),
     SqliteConn(&'a mut sqlx::SqliteConnection),
     PgPool(&'a sqlx::PgPool),
+    PgConn(&'a mut sqlx::PgConnection),
     SqliteTx(&'a mut sqlx::Transaction<'static, Sqlite>),
     PgTx(&'a mut sqlx::Transaction<'static, Postgres>),
 }
@@ -223,6 +224,7 @@ impl Exec<'_> {
             Exec::SqlitePool(p) => s.sqlite_query().execute(*p).await?.rows_affected(),
             Exec::SqliteConn(c) => s.sqlite_query().execute(&mut **c).await?.rows_affected(),
             Exec::PgPool(p) => s.pg_query().execute(*p).await?.rows_affected(),
+            Exec::PgConn(c) => s.pg_query().execute(&mut **c).await?.rows_affected(),
             Exec::SqliteTx(tx) => s.sqlite_query().execute(&mut ***tx).await?.rows_affected(),
             Exec::PgTx(tx) => s.pg_query().execute(&mut ***tx).await?.rows_affected(),
         })
@@ -233,6 +235,7 @@ impl Exec<'_> {
             Exec::SqlitePool(p) => rows_to(s.sqlite_query().fetch_all(*p).await?),
             Exec::SqliteConn(c) => rows_to(s.sqlite_query().fetch_all(&mut **c).await?),
             Exec::PgPool(p) => rows_to(s.pg_query().fetch_all(*p).await?),
+            Exec::PgConn(c) => rows_to(s.pg_query().fetch_all(&mut **c).await?),
             Exec::SqliteTx(tx) => rows_to(s.sqlite_query().fetch_all(&mut ***tx).await?),
             Exec::PgTx(tx) => rows_to(s.pg_query().fetch_all(&mut ***tx).await?),
         }
@@ -253,6 +256,11 @@ impl Exec<'_> {
             Exec::PgPool(p) => s
                 .pg_query()
                 .fetch_optional(*p)
+                .await?
+                .map(|r| T::from_row(&r)),
+            Exec::PgConn(c) => s
+                .pg_query()
+                .fetch_optional(&mut **c)
                 .await?
                 .map(|r| T::from_row(&r)),
             Exec::SqliteTx(tx) => s
