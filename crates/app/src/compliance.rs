@@ -213,6 +213,47 @@ fn keeps(r: &ObligationRow, f: &ObligationFilter, text: Option<&str>) -> bool {
         })
 }
 
+/// What the evaluation reads from the data, kept per state of the data
+/// (`Snapshots::obligation_inputs`).
+pub(crate) struct ObligationInputs {
+    /// The latest assessment of each obligation, a duty's completion or a
+    /// record's finding where newer.
+    latest: HashMap<String, Assessment>,
+    /// The organisation's own cadences.
+    cadences: BTreeMap<String, String>,
+    /// Each complaint's receipt and first report.
+    complaints: Vec<(time::OffsetDateTime, Option<time::OffsetDateTime>)>,
+    complaint_hours: u32,
+}
+
+/// Keeps `a` as its obligation's latest unless one as new or newer is kept.
+fn keep_newer(latest: &mut HashMap<String, Assessment>, a: Assessment) {
+    if latest
+        .get(&a.obligation_id)
+        .is_none_or(|kept| kept.assessed_at < a.assessed_at)
+    {
+        latest.insert(a.obligation_id.clone(), a);
+    }
+}
+
+/// A finding of mamori itself, from the records.
+fn by_mamori(id: &str, kept: bool, at: time::OffsetDateTime, evidence: String) -> Assessment {
+    Assessment {
+        id: Uuid::nil(),
+        obligation_id: id.into(),
+        finding: if kept {
+            Finding::Kept
+        } else {
+            Finding::NotKept
+        },
+        note: "mamori".into(),
+        evidence,
+        assessed_by: Uuid::nil(),
+        assessed_at: at,
+        assessed_on: at.to_offset(crate::ORG_OFFSET).date(),
+    }
+}
+
 fn cites(o: &Obligation, annex: &str) -> bool {
     o.annex.iter().any(|a| {
         a == annex || a.starts_with(&format!("{annex}.")) || annex.starts_with(&format!("{a}."))
@@ -229,13 +270,29 @@ impl App {
         Ok(self.kept_obligation_rows().await?.as_ref().clone())
     }
 
-    /// The evaluation kept for this state of the data, shared, not copied.
+    /// The evaluation kept for this state of the data and minute, shared,
+    /// not copied. What it reads from the data is kept per state alone: a
+    /// new minute pays only for what depends on the clock.
     async fn kept_obligation_rows(&self) -> AppResult<Arc<Vec<ObligationRow>>> {
-        self.kept(&self.snapshots.obligations, || self.evaluate_obligations())
+        let key = self.snapshot_key().await?;
+        self.snapshots
+            .obligations
+            .get_or_compute(key, || async {
+                let inputs = self
+                    .snapshots
+                    .obligation_inputs
+                    .get_or_compute(key.head, || self.obligation_inputs())
+                    .await?;
+                self.evaluate_obligations(&inputs).await
+            })
             .await
     }
 
-    async fn evaluate_obligations(&self) -> AppResult<Vec<ObligationRow>> {
+    /// What the evaluation reads that the clock does not change: the latest
+    /// assessment of each obligation, the latest completion of each duty
+    /// that names one, what the other records prove, the organisation's
+    /// cadences and the complaints.
+    async fn obligation_inputs(&self) -> AppResult<ObligationInputs> {
         let b = bundle()?;
         let mut latest: HashMap<String, Assessment> = self
             .store
@@ -249,134 +306,146 @@ impl App {
                 continue;
             }
             let c = l.completion;
-            let from_duty = Assessment {
-                id: c.id,
-                obligation_id: l.source.clone(),
-                finding: Finding::Kept,
-                note: c.note.clone(),
-                evidence: format!("{}（{}）", l.title, c.due_on),
-                assessed_by: c.done_by,
-                assessed_at: c.done_at,
-                assessed_on: c.done_at.to_offset(crate::ORG_OFFSET).date(),
-            };
-            let newer = latest
-                .get(&l.source)
-                .is_none_or(|a| a.assessed_at < from_duty.assessed_at);
-            if newer {
-                latest.insert(l.source, from_duty);
-            }
+            keep_newer(
+                &mut latest,
+                Assessment {
+                    id: c.id,
+                    obligation_id: l.source.clone(),
+                    finding: Finding::Kept,
+                    note: c.note.clone(),
+                    evidence: format!("{}（{}）", l.title, c.due_on),
+                    assessed_by: c.done_by,
+                    assessed_at: c.done_at,
+                    assessed_on: c.done_at.to_offset(crate::ORG_OFFSET).date(),
+                },
+            );
         }
         for from_records in self.findings_from_records().await? {
-            if b.pack.get(&from_records.obligation_id).is_none() {
-                continue;
-            }
-            let newer = latest
-                .get(&from_records.obligation_id)
-                .is_none_or(|a| a.assessed_at < from_records.assessed_at);
-            if newer {
-                latest.insert(from_records.obligation_id.clone(), from_records);
+            if b.pack.get(&from_records.obligation_id).is_some() {
+                keep_newer(&mut latest, from_records);
             }
         }
+        Ok(ObligationInputs {
+            latest,
+            cadences: self.store.obligation_cadences().await?,
+            complaints: self
+                .store
+                .complaints()
+                .await?
+                .iter()
+                .map(|c| (c.received_at, c.first_report_at))
+                .collect(),
+            complaint_hours: self.alert_settings().await?.complaint_first_report_hours,
+        })
+    }
+
+    /// Every obligation's status now, from the kept inputs and what the
+    /// clock decides: readers' checks overdue (DOC-4.3.3(3)) and complaints
+    /// first reported in time (HR-4.2.7(3)).
+    async fn evaluate_obligations(
+        &self,
+        inputs: &ObligationInputs,
+    ) -> AppResult<Vec<ObligationRow>> {
+        use mamori_domain::incidents as inc;
+        let b = bundle()?;
+        let now = self.now();
         let today = self.today();
-        let cadences = self.store.obligation_cadences().await?;
+        let mut by_clock: HashMap<String, Assessment> = HashMap::new();
+        let t = self.store.comprehension_tally(now).await?;
+        if let Some(last) = t.last_due {
+            keep_newer(
+                &mut by_clock,
+                by_mamori(
+                    "DOC-4.3.3(3)",
+                    t.late == 0,
+                    last,
+                    format!("理解度チェック: 期限超過 {}・実施不能 {}", t.late, t.exempt),
+                ),
+            );
+        }
+        if let Some((kept, at)) =
+            inc::complaints_reported_in_time(&inputs.complaints, now, inputs.complaint_hours)
+        {
+            keep_newer(
+                &mut by_clock,
+                by_mamori(
+                    "HR-4.2.7(3)",
+                    kept,
+                    at,
+                    "クレームの第一報（顧客クレーム記録）".into(),
+                ),
+            );
+        }
         Ok(b.pack
             .obligations
             .iter()
             .map(|o| {
                 // The organisation's own cadence, where it set one.
-                let o = &match cadences.get(&o.id) {
+                let o = match inputs.cadences.get(&o.id) {
                     Some(c) => Obligation {
                         cadence: Some(c.clone()),
                         ..o.clone()
                     },
                     None => o.clone(),
                 };
-                let l = latest.get(&o.id).cloned();
+                let l = match (inputs.latest.get(&o.id), by_clock.get(&o.id)) {
+                    (Some(a), Some(c)) if a.assessed_at < c.assessed_at => Some(c),
+                    (Some(a), _) => Some(a),
+                    (None, c) => c,
+                }
+                .cloned();
                 let key = l.as_ref().map(|a| Latest {
                     finding: a.finding,
                     on: a.assessed_on,
                 });
                 ObligationRow {
-                    status: status::evaluate(o, key, today, SOON_DAYS),
-                    next_due: status::next_due(o, key),
-                    obligation: o.clone(),
+                    status: status::evaluate(&o, key, today, SOON_DAYS),
+                    next_due: status::next_due(&o, key),
+                    obligation: o,
                     latest: l,
                 }
             })
             .collect())
     }
 
-    /// What the other modules' records show, as assessments by mamori
-    /// itself: readers' checks (DOC-4.3.3(3)), notices of new versions
-    /// (DOC-4.3.1), disposal records (DOC-4.4(2)), complaint first reports
-    /// (HR-4.2.7(3)), the recovery-priority register (INC-4.1(4)) and board
-    /// reports (INC-4.4(2)).
+    /// What the other modules' records show that the clock does not change,
+    /// as assessments by mamori itself: notices of new versions
+    /// (DOC-4.3.1), disposal records (DOC-4.4(2)), the recovery-priority
+    /// register (INC-4.1(4)), board reports (INC-4.4(2)) and the risk
+    /// register's. (Readers' checks and complaints: `evaluate_obligations`.)
     async fn findings_from_records(&self) -> AppResult<Vec<Assessment>> {
-        use mamori_domain::incidents as inc;
-        let now = self.now();
         let mut out = Vec::new();
-        let mut push = |id: &str, kept: bool, at: time::OffsetDateTime, evidence: String| {
-            out.push(Assessment {
-                id: Uuid::nil(),
-                obligation_id: id.into(),
-                finding: if kept {
-                    Finding::Kept
-                } else {
-                    Finding::NotKept
-                },
-                note: "mamori".into(),
-                evidence,
-                assessed_by: Uuid::nil(),
-                assessed_at: at,
-                assessed_on: at.to_offset(crate::ORG_OFFSET).date(),
-            });
-        };
-        let t = self.store.comprehension_tally(now).await?;
-        if let Some(last) = t.last_due {
-            push(
-                "DOC-4.3.3(3)",
-                t.late == 0,
-                last,
-                format!("理解度チェック: 期限超過 {}・実施不能 {}", t.late, t.exempt),
-            );
-        }
         let e = self.store.record_evidence().await?;
         if let Some(p) = e.last_published {
-            push("DOC-4.3.1", true, p, "改訂版の周知（文書管理）".into());
+            out.push(by_mamori(
+                "DOC-4.3.1",
+                true,
+                p,
+                "改訂版の周知（文書管理）".into(),
+            ));
         }
         if let Some(at) = e.last_disposed {
-            push("DOC-4.4(2)", true, at, "廃棄記録（文書管理）".into());
-        }
-        let hours = self.alert_settings().await?.complaint_first_report_hours;
-        let complaints: Vec<_> = self
-            .store
-            .complaints()
-            .await?
-            .iter()
-            .map(|c| (c.received_at, c.first_report_at))
-            .collect();
-        if let Some((kept, at)) = inc::complaints_reported_in_time(&complaints, now, hours) {
-            push(
-                "HR-4.2.7(3)",
-                kept,
+            out.push(by_mamori(
+                "DOC-4.4(2)",
+                true,
                 at,
-                "クレームの第一報（顧客クレーム記録）".into(),
-            );
+                "廃棄記録（文書管理）".into(),
+            ));
         }
         if let Some(d) = e.last_system_decided {
             let at = d.midnight().assume_offset(crate::ORG_OFFSET);
-            push("INC-4.1(4)", true, at, "復旧優先度台帳".into());
+            out.push(by_mamori("INC-4.1(4)", true, at, "復旧優先度台帳".into()));
         }
         if let Some(at) = e.board_last_recovered {
-            push(
+            out.push(by_mamori(
                 "INC-4.4(2)",
                 e.board_unreported == 0,
                 at,
                 "取締役会報告（インシデント記録）".into(),
-            );
+            ));
         }
         for (id, kept, at, evidence) in self.findings_from_risk_records(&e).await? {
-            push(id, kept, at, evidence);
+            out.push(by_mamori(id, kept, at, evidence));
         }
         Ok(out)
     }

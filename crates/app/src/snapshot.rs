@@ -137,6 +137,9 @@ impl<K, V> Default for Kept<K, V> {
 #[derive(Default)]
 pub(crate) struct Snapshots {
     pub obligations: Snapshot<Vec<crate::compliance::ObligationRow>>,
+    /// What that evaluation reads from the data, for the chain's head: a
+    /// new minute reads only what depends on the clock.
+    pub obligation_inputs: Snapshot<crate::compliance::ObligationInputs, i64>,
     pub departments: Snapshot<Vec<crate::compliance::DepartmentRollup>>,
     pub risks: Snapshot<crate::risk::RiskOverview>,
     /// How many records match a list's filter, by list and filter, for the
