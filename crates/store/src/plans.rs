@@ -89,6 +89,20 @@ pub fn main_list_queries(kind: DbKind, sample: Uuid, now: OffsetDateTime) -> Vec
             ..AssetFilter::default()
         }),
     );
+    // A deep page finds its numbers in the order's index, then sorts its
+    // own rows: the numbers must come from an index, the page may sort.
+    let deep = AssetFilter {
+        sort: AssetSort::Importance,
+        offset: 12_450,
+        limit: 50,
+        ..AssetFilter::default()
+    };
+    push(
+        "the numbers of a later page of assets by importance",
+        false,
+        vec![crate::risk::asset_page_numbers(&deep, kind)],
+    );
+    push("a later page of assets by importance", true, assets(deep));
     push(
         "assets of an owner",
         true,

@@ -438,21 +438,32 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
 /// its department's (`department_name`), looked up for the rows of the page
 /// only.
 pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
-    let order = match f.sort {
-        AssetSort::RefNo => " ORDER BY assets.ref_no",
-        AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
-        AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
-        AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
-    };
+    let order = asset_order(f.sort);
     // The owners' and departments' names are not joined: the app names
     // them from its kept directory (two index searches per row otherwise).
-    let list = append(
-        Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
-        asset_where(f, kind),
-    )
-    .push(order)
-    .limit(f.limit.max(1))
-    .push_bind(" OFFSET ?", i64::from(f.offset));
+    let deep = kind == DbKind::Postgres && f.offset >= f.limit.max(1).saturating_mul(DEEP_PAGES);
+    let list = if !deep {
+        append(
+            Stmt::new(&format!("SELECT {ASSET_COLS} FROM assets")),
+            asset_where(f, kind),
+        )
+        .push(order)
+        .limit(f.limit.max(1))
+        .push_bind(" OFFSET ?", i64::from(f.offset))
+    } else {
+        // A deep page: the numbers skipped are found in the order's index
+        // alone (each page order's index ends with the number), and only
+        // the page's rows are read, not every row before them (PostgreSQL,
+        // page 250 of the large organisation: 8.5 → 2.9 ms).
+        append(
+            Stmt::new(&format!(
+                "SELECT {ASSET_COLS} FROM assets WHERE assets.ref_no IN ("
+            )),
+            asset_page_numbers(f, kind),
+        )
+        .push(")")
+        .push(order)
+    };
     let count = match f.count_limit {
         None => append(
             Stmt::new("SELECT COUNT(*) AS n FROM assets"),
@@ -466,6 +477,35 @@ pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
         .push(") capped"),
     };
     (list, count)
+}
+
+/// From this many pages' rows skipped, a page of the asset register on
+/// PostgreSQL finds its rows by number first (see `asset_list`): reading the
+/// numbers from the index and each of the page's rows twice costs less than
+/// reading every row skipped once. Pages of 50 by importance: 4 pages in,
+/// 15 % slower; 20 in, 6 % faster; 250 in, 2.7 times as fast. SQLite skips
+/// rows without reading them (it reads a row only for its columns): 25
+/// pages in, 9 % slower; 250 in, 7–10 % faster — not worth a second form.
+const DEEP_PAGES: u32 = 20;
+
+/// The numbers of a page of the asset register, in the page's order.
+pub(crate) fn asset_page_numbers(f: &AssetFilter, kind: DbKind) -> Stmt {
+    append(
+        Stmt::new("SELECT assets.ref_no FROM assets"),
+        asset_where(f, kind),
+    )
+    .push(asset_order(f.sort))
+    .limit(f.limit.max(1))
+    .push_bind(" OFFSET ?", i64::from(f.offset))
+}
+
+fn asset_order(sort: AssetSort) -> &'static str {
+    match sort {
+        AssetSort::RefNo => " ORDER BY assets.ref_no",
+        AssetSort::Name => " ORDER BY assets.name, assets.ref_no",
+        AssetSort::Importance => " ORDER BY assets.importance DESC, assets.ref_no",
+        AssetSort::Updated => " ORDER BY assets.updated_at DESC, assets.ref_no",
+    }
 }
 
 /// A page of the risk register and the count of all that match.

@@ -95,6 +95,31 @@ async fn the_large_organisation_builds_in_bulk_and_behaves(t: &TestDb) {
         .await
         .unwrap();
     assert_eq!(capped, 101);
+    // A deep page (twenty pages in: its numbers found first in the order's
+    // index) holds the rows a shallow page reading through them finds, in
+    // the same order.
+    let refs = |from: usize, limit: u32, offset: u32| {
+        let store = &app.app.store;
+        async move {
+            let (rows, _) = store
+                .assets(&mamori_app::ports::AssetFilter {
+                    sort: mamori_app::ports::AssetSort::Importance,
+                    limit,
+                    offset,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            rows.into_iter()
+                .skip(from)
+                .map(|a| a.ref_no)
+                .collect::<Vec<_>>()
+        }
+    };
+    let shallow = refs(40, 50, 160).await;
+    let deep = refs(0, 10, 200).await;
+    assert_eq!(deep.len(), 10);
+    assert_eq!(shallow, deep);
     let risks = sec.get("/risks?sort=score").await;
     assert_eq!(risks.status, StatusCode::OK);
     assert_eq!(risks.select_text("#risk-count"), vec!["該当 200 件"]);
