@@ -243,14 +243,19 @@ pub struct SuiteResult {
 }
 
 impl SuiteResult {
-    /// The ceiling's requests per second at a concurrency.
+    /// The ceiling's requests per second at a concurrency: the mean of its
+    /// measurements (before and after mamori's endpoints), so that a share
+    /// does not hang on one moment of a shared machine.
     pub fn ceiling_rps(&self, concurrency: u32) -> Option<f64> {
-        self.ceiling
+        let rates: Vec<f64> = self
+            .ceiling
             .iter()
             .filter(|m| m.concurrency == concurrency)
-            .find_map(|m| m.result())
+            .filter_map(|m| m.result())
             .map(|r| r.requests_per_sec)
             .filter(|r| *r > 0.0)
+            .collect();
+        (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
     }
 
     pub fn find(&self, m: &Measurement) -> Option<&Measurement> {
@@ -278,6 +283,32 @@ mod tests {
                 a.role
             );
         }
+    }
+
+    #[test]
+    fn the_ceiling_is_the_mean_of_its_measurements() {
+        let at = |concurrency: u32, rps: f64| Measurement {
+            path: CEILING_PATH.into(),
+            role: None,
+            kind: Kind::Ceiling,
+            concurrency,
+            outcome: Outcome::Measured(crate::oha::LoadResult {
+                requests: 1,
+                requests_per_sec: rps,
+                p50_ms: 1.0,
+                p99_ms: 2.0,
+                max_ms: 3.0,
+                status: Default::default(),
+                transport_errors: Default::default(),
+            }),
+        };
+        let s = SuiteResult {
+            ceiling: vec![at(1, 900.0), at(16, 2_000.0), at(1, 0.0), at(16, 3_000.0)],
+            ..SuiteResult::default()
+        };
+        assert_eq!(s.ceiling_rps(16), Some(2_500.0));
+        assert_eq!(s.ceiling_rps(1), Some(900.0), "a failed run is left out");
+        assert_eq!(s.ceiling_rps(4), None);
     }
 
     #[test]

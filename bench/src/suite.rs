@@ -107,9 +107,14 @@ pub async fn run(cfg: &SuiteConfig) -> anyhow::Result<SuiteResult> {
         }
     }
 
+    // The ceiling before and after mamori's endpoints: shares divide by the
+    // mean of the two (`SuiteResult::ceiling_rps`).
+    if let Err(e) = ceiling(cfg, &url, &mut result).await {
+        result.problems.push(format!("ceiling (before): {e:#}"));
+    }
     serve_and_measure(cfg, &url, tokens, &mut result).await?;
     if let Err(e) = ceiling(cfg, &url, &mut result).await {
-        result.problems.push(format!("ceiling: {e:#}"));
+        result.problems.push(format!("ceiling (after): {e:#}"));
     }
     Ok(result)
 }
