@@ -350,31 +350,20 @@ impl App {
         let b = bundle()?;
         let now = self.now();
         let today = self.today();
+        // One finding each for two obligations, by their ids.
         let mut by_clock: HashMap<String, Assessment> = HashMap::new();
         let t = self.store.comprehension_tally(now).await?;
         if let Some(last) = t.last_due {
-            keep_newer(
-                &mut by_clock,
-                by_mamori(
-                    "DOC-4.3.3(3)",
-                    t.late == 0,
-                    last,
-                    format!("理解度チェック: 期限超過 {}・実施不能 {}", t.late, t.exempt),
-                ),
-            );
+            let f = format!("理解度チェック: 期限超過 {}・実施不能 {}", t.late, t.exempt);
+            let a = by_mamori("DOC-4.3.3(3)", t.late == 0, last, f);
+            by_clock.insert(a.obligation_id.clone(), a);
         }
         if let Some((kept, at)) =
             inc::complaints_reported_in_time(&inputs.complaints, now, inputs.complaint_hours)
         {
-            keep_newer(
-                &mut by_clock,
-                by_mamori(
-                    "HR-4.2.7(3)",
-                    kept,
-                    at,
-                    "クレームの第一報（顧客クレーム記録）".into(),
-                ),
-            );
+            let f = "クレームの第一報（顧客クレーム記録）".to_string();
+            let a = by_mamori("HR-4.2.7(3)", kept, at, f);
+            by_clock.insert(a.obligation_id.clone(), a);
         }
         Ok(b.pack
             .obligations

@@ -433,10 +433,6 @@ fn asset_where(f: &AssetFilter, kind: DbKind) -> Stmt {
 }
 
 /// A page of the asset register and the count of all that match.
-///
-/// With `names`, each row also carries its owner's name (`owner_name`) and
-/// its department's (`department_name`), looked up for the rows of the page
-/// only.
 pub(crate) fn asset_list(f: &AssetFilter, kind: DbKind) -> (Stmt, Stmt) {
     let order = asset_order(f.sort);
     // The owners' and departments' names are not joined: the app names
